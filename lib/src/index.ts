@@ -1,0 +1,13 @@
+/** @papers/lib — shared helpers for the paper notebooks (see lib/README.md). */
+export * from "./backend";
+export * from "./random";
+export * from "./tensor";
+export * from "./plot";
+export * from "./table";
+export * from "./math";
+export * from "./progress";
+export * from "./train";
+export * from "./profile";
+export * from "./results";
+export * from "./display";
+export * from "./setup";

@@ -1,0 +1,92 @@
+/**
+ * HTML tables from an array of records or a danfojs DataFrame (danfo has no HTML export).
+ */
+import { display, escapeHtml } from "./display";
+
+export type Cell = string | number | boolean | null | undefined;
+export type Row = Record<string, Cell>;
+
+/** The part of a danfojs DataFrame that we read (duck-typed so lib does not load danfo). */
+export interface DataFrameLike {
+  columns: string[];
+  values: unknown[][] | unknown[];
+}
+
+export interface TableOptions {
+  caption?: string;
+  /** Significant digits for non-integers (default 4). */
+  digits?: number;
+  /** Per-column formatters. */
+  format?: Record<string, (v: Cell) => string>;
+  /** Columns to show, in order (default: all, in first-seen order). */
+  columns?: string[];
+  /** Per-row CSS background, e.g. to colour pass/fail. */
+  rowStyle?: (row: Row, i: number) => string | undefined;
+  /** Maximum rows shown (a note says how many were left out). */
+  maxRows?: number;
+  /** Do not display; only return the HTML. */
+  silent?: boolean;
+}
+
+/** Format a number for a table: integers with separators, others to `digits` significant digits. */
+export function formatNumber(v: number, digits = 4): string {
+  if (!Number.isFinite(v)) return String(v);
+  if (Number.isInteger(v) && Math.abs(v) < 1e15) return v.toLocaleString("en-US");
+  const a = Math.abs(v);
+  if (a !== 0 && (a >= 1e6 || a < 1e-3)) return v.toExponential(Math.max(0, digits - 1));
+  const s = v.toPrecision(digits);
+  return s.includes("e") ? s : String(Number(s));
+}
+
+function isDataFrame(x: unknown): x is DataFrameLike {
+  return typeof x === "object" && x !== null && !Array.isArray(x) && "columns" in x && "values" in x;
+}
+
+/** Convert a DataFrame-like object into records. */
+export function dataFrameToRows(df: DataFrameLike): Row[] {
+  const cols = df.columns;
+  const vals = df.values as unknown[];
+  const matrix: unknown[][] = vals.length > 0 && !Array.isArray(vals[0]) ? [vals] : (vals as unknown[][]);
+  return matrix.map((r) => Object.fromEntries(cols.map((c, j) => [c, r[j] as Cell])));
+}
+
+/** Render records (or a DataFrame) as an HTML table string. */
+export function toHtmlTable(input: readonly Row[] | DataFrameLike, opts: TableOptions = {}): string {
+  const rows: Row[] = isDataFrame(input) ? dataFrameToRows(input) : Array.from(input as readonly Row[]);
+  if (!Array.isArray(rows)) throw new Error("showTable expects an array of records or a DataFrame");
+  const columns = opts.columns ?? [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const digits = opts.digits ?? 4;
+  const fmt = (col: string, v: Cell): string => {
+    const f = opts.format?.[col];
+    if (f) return f(v);
+    if (v === null || v === undefined) return "";
+    if (typeof v === "number") return formatNumber(v, digits);
+    return String(v);
+  };
+  const shown = opts.maxRows !== undefined ? rows.slice(0, opts.maxRows) : rows;
+  const head = columns.map((c) => `<th style="text-align:right;padding:2px 8px">${escapeHtml(c)}</th>`).join("");
+  const body = shown
+    .map((r, i) => {
+      const style = opts.rowStyle?.(r, i);
+      const cells = columns
+        .map((c) => {
+          const v = r[c];
+          const align = typeof v === "number" ? "right" : "left";
+          return `<td style="text-align:${align};padding:2px 8px">${escapeHtml(fmt(c, v))}</td>`;
+        })
+        .join("");
+      return `<tr${style ? ` style="background:${style}"` : ""}>${cells}</tr>`;
+    })
+    .join("");
+  const more =
+    shown.length < rows.length ? `<p><em>${rows.length - shown.length} more rows not shown.</em></p>` : "";
+  const caption = opts.caption ? `<caption style="caption-side:top;font-weight:bold;text-align:left">${escapeHtml(opts.caption)}</caption>` : "";
+  return `<table class="papers-table" style="border-collapse:collapse;font-size:90%">${caption}<thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>${more}`;
+}
+
+/** Display records (or a DataFrame) as a table in the notebook; returns the HTML. */
+export function showTable(input: readonly Row[] | DataFrameLike, opts: TableOptions = {}): string {
+  const html = toHtmlTable(input, opts);
+  if (!opts.silent) display.html(html);
+  return html;
+}
