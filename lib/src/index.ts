@@ -11,3 +11,4 @@ export * from "./profile";
 export * from "./results";
 export * from "./display";
 export * from "./setup";
+export * as special from "./special";
