@@ -8,17 +8,16 @@ export function texOf(expr: string | MathNode): string {
   return node.toTex({ parenthesis: "auto", implicit: "hide" });
 }
 
-/** Display LaTeX as display math. Accepts the body without delimiters. */
-export function showLatex(tex: string): string {
+/** Display LaTeX as display math. Accepts the body with or without `$$` delimiters. */
+export function showLatex(tex: string): void {
   if (typeof tex !== "string" || tex.trim() === "") throw new Error("showLatex needs a non-empty LaTeX string");
   const body = tex.trim().replace(/^\$\$|\$\$$/g, "");
   const out = `$$${body}$$`;
   display.latex(out);
-  return out;
 }
 
 /** Display `lhs = <expr as LaTeX>` for a mathjs expression. */
-export function showEquation(expr: string | MathNode, lhs?: string): string {
+export function showEquation(expr: string | MathNode, lhs?: string): void {
   const tex = texOf(expr);
-  return showLatex(lhs ? `${lhs} = ${tex}` : tex);
+  showLatex(lhs ? `${lhs} = ${tex}` : tex);
 }

@@ -47,8 +47,6 @@ export interface AxisOptions {
   height?: number;
   /** Extra layout properties merged last (shapes, annotations, ...). */
   layout?: Record<string, unknown>;
-  /** Do not display, only return the figure (for `subplots`). */
-  silent?: boolean;
 }
 
 let bundleEmitted = false;
@@ -119,8 +117,19 @@ function seriesTrace(s: Series, defaultMode: Series["mode"]): Record<string, unk
   return { ...t, ...(s.extra ?? {}) };
 }
 
-/** Display a figure given as plotly data + layout; returns it (tests assert on this JSON). */
-export function showFigure(fig: Figure, height?: number): Figure {
+const shownFigures: Figure[] = [];
+
+/** Figures displayed so far in this kernel session (newest last), for tests and inspection. */
+export function displayedFigures(): readonly Figure[] {
+  return shownFigures;
+}
+
+/**
+ * Display a figure given as plotly data + layout. Display helpers return nothing, so a plot as the
+ * last line of a cell does not also print its JSON; build figures with the `*Figure` functions.
+ */
+export function showFigure(fig: Figure, height?: number): void {
+  shownFigures.push(fig);
   loadPlotly();
   const id = `papers-fig-${Date.now().toString(36)}-${figureCounter++}`;
   const h = height ?? (typeof fig.layout.height === "number" ? fig.layout.height : 420);
@@ -132,25 +141,30 @@ export function showFigure(fig: Figure, height?: number): Figure {
       `else if(n++<200){setTimeout(draw,50);}else{document.getElementById("${id}").textContent=` +
       `"plotly.js is not loaded: re-run the notebook's setup cell (or trust the notebook)";}}draw();})();</script>`,
   );
-  return fig;
 }
 
-function finish(fig: Figure, opts: AxisOptions): Figure {
-  return opts.silent ? fig : showFigure(fig);
-}
-
-/** Line plot of one or more series. */
-export function line(series: readonly Series[], opts: AxisOptions): Figure {
+/** A line-plot figure of one or more series (not displayed). */
+export function lineFigure(series: readonly Series[], opts: AxisOptions): Figure {
   requireTitles(opts);
   series.forEach(checkSeries);
-  return finish({ data: series.map((s) => seriesTrace(s, "lines")), layout: baseLayout(opts) }, opts);
+  return { data: series.map((s) => seriesTrace(s, "lines")), layout: baseLayout(opts) };
 }
 
-/** Scatter plot (markers) of one or more series. */
-export function scatter(series: readonly Series[], opts: AxisOptions): Figure {
+/** Display a line plot of one or more series. */
+export function line(series: readonly Series[], opts: AxisOptions): void {
+  showFigure(lineFigure(series, opts));
+}
+
+/** A scatter-plot figure (markers) of one or more series (not displayed). */
+export function scatterFigure(series: readonly Series[], opts: AxisOptions): Figure {
   requireTitles(opts);
   series.forEach(checkSeries);
-  return finish({ data: series.map((s) => seriesTrace(s, "markers")), layout: baseLayout(opts) }, opts);
+  return { data: series.map((s) => seriesTrace(s, "markers")), layout: baseLayout(opts) };
+}
+
+/** Display a scatter plot (markers) of one or more series. */
+export function scatter(series: readonly Series[], opts: AxisOptions): void {
+  showFigure(scatterFigure(series, opts));
 }
 
 export interface BarGroup {
@@ -161,8 +175,13 @@ export interface BarGroup {
   text?: readonly string[];
 }
 
-/** Grouped (or stacked) bar chart. */
-export function bar(groups: readonly BarGroup[], opts: AxisOptions & { barmode?: "group" | "stack" }): Figure {
+/** Display a grouped (or stacked) bar chart. */
+export function bar(groups: readonly BarGroup[], opts: AxisOptions & { barmode?: "group" | "stack" }): void {
+  showFigure(barFigure(groups, opts));
+}
+
+/** A grouped (or stacked) bar-chart figure (not displayed). */
+export function barFigure(groups: readonly BarGroup[], opts: AxisOptions & { barmode?: "group" | "stack" }): Figure {
   requireTitles(opts);
   groups.forEach((g, i) => checkSeries({ x: g.x, y: g.y, name: g.name }, i));
   const data = groups.map((g) => ({
@@ -173,7 +192,7 @@ export function bar(groups: readonly BarGroup[], opts: AxisOptions & { barmode?:
     marker: { color: g.color },
     text: g.text ? Array.from(g.text) : undefined,
   }));
-  return finish({ data, layout: { ...baseLayout(opts), barmode: opts.barmode ?? "group" } }, opts);
+  return { data, layout: { ...baseLayout(opts), barmode: opts.barmode ?? "group" } };
 }
 
 export interface HeatmapData {
@@ -187,8 +206,13 @@ export interface HeatmapData {
   annotateDigits?: number;
 }
 
-/** Heatmap with a labelled colour bar. `z[i][j]` is the cell at (x[j], y[i]). */
-export function heatmap(h: HeatmapData, opts: AxisOptions): Figure {
+/** Display a heatmap with a labelled colour bar. `z[i][j]` is the cell at (x[j], y[i]). */
+export function heatmap(h: HeatmapData, opts: AxisOptions): void {
+  showFigure(heatmapFigure(h, opts));
+}
+
+/** A heatmap figure (not displayed); see `heatmap`. */
+export function heatmapFigure(h: HeatmapData, opts: AxisOptions): Figure {
   requireTitles(opts);
   if (h.z.length !== h.y.length || h.z.some((row) => row.length !== h.x.length)) {
     throw new Error(`heatmap: z must be [${h.y.length}][${h.x.length}] to match y and x`);
@@ -205,14 +229,19 @@ export function heatmap(h: HeatmapData, opts: AxisOptions): Figure {
     trace.text = h.z.map((r) => r.map((v) => v.toFixed(h.annotateDigits)));
     trace.texttemplate = "%{text}";
   }
-  return finish({ data: [trace], layout: baseLayout(opts) }, opts);
+  return { data: [trace], layout: baseLayout(opts) };
+}
+
+/** Display figures (built with the `*Figure` functions) as a grid of subplots; see `subplotsFigure`. */
+export function subplots(figs: readonly Figure[], opts: { title: string; cols?: number; height?: number }): void {
+  showFigure(subplotsFigure(figs, opts));
 }
 
 /**
- * Arrange figures (made with `silent: true`) in a grid of subplots sharing one title.
- * Each panel keeps its own axis titles and log settings.
+ * Arrange figures in a grid of subplots sharing one title. Each panel keeps its own axis titles
+ * and log settings; each panel's title becomes an annotation above it.
  */
-export function subplots(figs: readonly Figure[], opts: { title: string; cols?: number; height?: number }): Figure {
+export function subplotsFigure(figs: readonly Figure[], opts: { title: string; cols?: number; height?: number }): Figure {
   if (figs.length === 0) throw new Error("subplots needs at least one figure");
   const cols = opts.cols ?? Math.min(figs.length, 2);
   const rows = Math.ceil(figs.length / cols);
@@ -246,5 +275,5 @@ export function subplots(figs: readonly Figure[], opts: { title: string; cols?: 
     for (const t of f.data) data.push({ ...t, xaxis: `x${suffix}`, yaxis: `y${suffix}` });
   });
   layout.annotations = annotations;
-  return showFigure({ data, layout });
+  return { data, layout };
 }

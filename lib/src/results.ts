@@ -260,8 +260,14 @@ export class Results {
     return file;
   }
 
-  /** Render the "Results vs paper" table, write the JSON file and return the summary. */
-  show(opts: { caption?: string } = {}): ResultsFile["summary"] {
+  /** Counts of passed / failed checks so far. */
+  get summary(): ResultsFile["summary"] {
+    const failed = this.failed.length;
+    return { passed: this.all.length - failed, failed, total: this.all.length };
+  }
+
+  /** Render the "Results vs paper" table and write the JSON file (see `summary` for the counts). */
+  show(opts: { caption?: string } = {}): void {
     const rows: Row[] = this.all.map((c) => ({
       check: c.name + (c.negativeControl ? " (negative control)" : ""),
       kind: c.kind,
@@ -284,6 +290,5 @@ export class Results {
         (failed ? ` — <span style="color:#b00">${failed} failed: ${escapeHtml(this.failed.map((c) => c.name).join("; "))}</span>` : "") +
         ` <small>(written to ${escapeHtml(path.relative(repoRoot(), file))})</small></p>`,
     );
-    return { passed: total - failed, failed, total };
   }
 }

@@ -24,8 +24,6 @@ export interface TableOptions {
   rowStyle?: (row: Row, i: number) => string | undefined;
   /** Maximum rows shown (a note says how many were left out). */
   maxRows?: number;
-  /** Do not display; only return the HTML. */
-  silent?: boolean;
 }
 
 /** Format a number for a table: integers with separators, others to `digits` significant digits. */
@@ -84,9 +82,7 @@ export function toHtmlTable(input: readonly Row[] | DataFrameLike, opts: TableOp
   return `<table class="papers-table" style="border-collapse:collapse;font-size:90%">${caption}<thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>${more}`;
 }
 
-/** Display records (or a DataFrame) as a table in the notebook; returns the HTML. */
-export function showTable(input: readonly Row[] | DataFrameLike, opts: TableOptions = {}): string {
-  const html = toHtmlTable(input, opts);
-  if (!opts.silent) display.html(html);
-  return html;
+/** Display records (or a DataFrame) as a table in the notebook (`toHtmlTable` gives the HTML). */
+export function showTable(input: readonly Row[] | DataFrameLike, opts: TableOptions = {}): void {
+  display.html(toHtmlTable(input, opts));
 }

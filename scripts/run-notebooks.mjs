@@ -1,0 +1,187 @@
+#!/usr/bin/env node
+// The main job: execute every notebook headlessly on the tslab kernel (Jupyter's nbclient), write
+// the executed .ipynb, an offline HTML report and the results JSON per notebook, then index.html.
+//
+//   node scripts/run-notebooks.mjs [--profile quick|full] [--only 01,06] [--timeout SEC]
+//                                  [--jobs N] [--out DIR] [--no-html]
+//
+// A notebook fails when a cell fails, when it records no results, or when any recorded check fails.
+// The process exits non-zero if any notebook failed.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+export function parseArgs(argv) {
+  const opts = { profile: "full", only: null, timeout: 1800, jobs: os.cpus().length, out: path.join(ROOT, "reports"), html: true };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const val = () => {
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      return argv[++i];
+    };
+    if (a === "--profile") opts.profile = val();
+    else if (a === "--only") opts.only = val().split(",").map((s) => s.trim()).filter(Boolean);
+    else if (a === "--timeout") opts.timeout = Number(val());
+    else if (a === "--jobs") opts.jobs = Number(val());
+    else if (a === "--out") opts.out = path.resolve(val());
+    else if (a === "--no-html") opts.html = false;
+    else if (a === "--help" || a === "-h") opts.help = true;
+    else throw new Error(`unknown option ${a} (see --help)`);
+  }
+  if (!["quick", "full"].includes(opts.profile)) throw new Error(`--profile must be quick or full, got ${opts.profile}`);
+  if (!(opts.timeout > 0)) throw new Error("--timeout must be a positive number of seconds");
+  if (!(Number.isInteger(opts.jobs) && opts.jobs >= 1)) throw new Error("--jobs must be a positive integer");
+  return opts;
+}
+
+export function listNotebooks(only) {
+  const dir = path.join(ROOT, "notebooks");
+  const all = fs.readdirSync(dir).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort();
+  if (!only) return all;
+  const picked = all.filter((f) => only.some((o) => f.startsWith(o) || f.replace(/\.ipynb$/, "") === o));
+  const unknown = only.filter((o) => !all.some((f) => f.startsWith(o)));
+  if (unknown.length) throw new Error(`no notebook matches ${unknown.join(", ")} (have: ${all.join(", ")})`);
+  return picked;
+}
+
+function pythonPath() {
+  const f = path.join(ROOT, ".jupyter", "python");
+  if (!fs.existsSync(f)) throw new Error("Jupyter is not set up: run `bash environment/setup.sh` first");
+  return fs.readFileSync(f, "utf8").trim();
+}
+
+function runOne(nbFile, opts) {
+  const name = nbFile.replace(/\.ipynb$/, "");
+  const resultsDir = path.join(opts.out, "results");
+  const resultsFile = path.join(resultsDir, `${name}.results.json`);
+  fs.rmSync(resultsFile, { force: true });
+  const env = {
+    ...process.env,
+    JUPYTER_PATH: path.join(ROOT, ".jupyter", "share", "jupyter"),
+    PAPERS_PROFILE: opts.profile,
+    PAPERS_RESULTS_DIR: resultsDir,
+    PYDEVD_DISABLE_FILE_VALIDATION: "1",
+  };
+  const args = [
+    path.join(ROOT, "scripts", "execute_notebook.py"),
+    path.join(ROOT, "notebooks", nbFile),
+    path.join(opts.out, "executed", nbFile),
+    path.join(opts.out, `${name}.html`),
+    String(opts.timeout),
+  ];
+  if (!opts.html) args.push("--no-html");
+  return new Promise((resolve) => {
+    const t0 = Date.now();
+    const child = spawn(pythonPath(), args, { env, cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    // nbclient enforces the per-cell timeout; this guards the whole run (kernel start, export).
+    const guard = setTimeout(() => child.kill("SIGKILL"), (opts.timeout + 300) * 1000);
+    child.on("close", (code) => {
+      clearTimeout(guard);
+      const seconds = (Date.now() - t0) / 1000;
+      let run;
+      try {
+        run = JSON.parse(stdout.trim().split("\n").pop());
+      } catch {
+        run = { status: "error", error: `runner failed (exit ${code}): ${stderr.slice(-2000)}` };
+      }
+      let results = null;
+      if (fs.existsSync(resultsFile)) results = JSON.parse(fs.readFileSync(resultsFile, "utf8"));
+      let status = run.status;
+      let error = run.error;
+      if (status === "ok" && !results) {
+        status = "no-results";
+        error = "the notebook recorded no results (it must end with results.show())";
+      } else if (status === "ok" && results.profile !== opts.profile) {
+        status = "error";
+        error = `results were written in profile ${results.profile}, expected ${opts.profile}`;
+      } else if (status === "ok" && results.summary.failed > 0) {
+        status = "checks-failed";
+        error = results.checks.filter((c) => !c.pass).map((c) => `${c.name}: ours ${c.ours} vs ${c.paper} (${c.tolerance})`).join("\n");
+      }
+      resolve({ notebook: name, status, seconds, failedCell: run.failed_cell ?? null, error, results });
+    });
+  });
+}
+
+function escapeHtml(s) {
+  return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+export function writeIndex(outDir, rows, opts) {
+  const trs = rows
+    .map((r) => {
+      const ok = r.status === "ok";
+      const s = r.results?.summary;
+      return `<tr style="background:${ok ? "#eaf7ea" : "#fbe3e3"}"><td><a href="${r.notebook}.html">${r.notebook}</a></td>` +
+        `<td>${ok ? "✔ ok" : "✘ " + escapeHtml(r.status)}</td><td style="text-align:right">${r.seconds.toFixed(1)} s</td>` +
+        `<td style="text-align:right">${s ? `${s.passed}/${s.total}` : "—"}</td><td style="text-align:right">${s ? s.failed : "—"}</td>` +
+        `<td><pre style="margin:0;white-space:pre-wrap">${r.error ? escapeHtml(r.error.slice(0, 1500)) : ""}</pre></td></tr>`;
+    })
+    .join("\n");
+  const html = `<!DOCTYPE html><html><head><meta charset="utf-8"><title>Paper notebooks — reports</title>
+<style>body{font-family:sans-serif;margin:2em}td,th{padding:4px 10px;border-bottom:1px solid #ddd;vertical-align:top}</style></head>
+<body><h1>Paper notebooks — reports</h1><p>Profile <b>${opts.profile}</b>, generated ${new Date().toISOString()} on ${os.cpus().length} cores, Node ${process.version}.</p>
+<table><thead><tr><th>notebook</th><th>status</th><th>run time</th><th>checks passed</th><th>checks failed</th><th>error</th></tr></thead><tbody>
+${trs}
+</tbody></table></body></html>\n`;
+  fs.writeFileSync(path.join(outDir, "index.html"), html);
+  fs.writeFileSync(path.join(outDir, "index.json"), JSON.stringify({ profile: opts.profile, notebooks: rows.map(({ results, ...r }) => ({ ...r, summary: results?.summary ?? null })) }, null, 2));
+}
+
+export async function runNotebooks(opts) {
+  const notebooks = listNotebooks(opts.only);
+  fs.mkdirSync(path.join(opts.out, "executed"), { recursive: true });
+  fs.mkdirSync(path.join(opts.out, "results"), { recursive: true });
+  console.log(`Running ${notebooks.length} notebook(s), profile ${opts.profile}, ${opts.jobs} at a time → ${path.relative(ROOT, opts.out) || "."}/`);
+  const rows = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < notebooks.length) {
+      const nb = notebooks[next++];
+      console.log(`  ▶ ${nb} …`);
+      const r = await runOne(nb, opts);
+      rows.push(r);
+      const s = r.results?.summary;
+      console.log(`  ${r.status === "ok" ? "✔" : "✘"} ${r.notebook}: ${r.status} in ${r.seconds.toFixed(1)} s` + (s ? `, checks ${s.passed}/${s.total}` : ""));
+      if (r.status !== "ok") {
+        console.log(`    failing cell: ${r.failedCell ?? "?"}`);
+        for (const line of String(r.error ?? "").split("\n").slice(0, 40)) console.log(`    | ${line}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(opts.jobs, notebooks.length) }, worker));
+  rows.sort((a, b) => a.notebook.localeCompare(b.notebook));
+  writeIndex(opts.out, rows, opts);
+  const failed = rows.filter((r) => r.status !== "ok");
+  console.log(`${rows.length - failed.length}/${rows.length} notebooks ok` + (failed.length ? `; failed: ${failed.map((r) => r.notebook).join(", ")}` : "") + ` — ${path.join(path.relative(ROOT, opts.out) || ".", "index.html")}`);
+  return rows;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  let opts;
+  try {
+    opts = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    console.error(`run-notebooks: ${e.message}`);
+    process.exit(2);
+  }
+  if (opts.help) {
+    console.log(fs.readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n").slice(1, 9).map((l) => l.replace(/^\/\/ ?/, "")).join("\n"));
+    process.exit(0);
+  }
+  runNotebooks(opts).then(
+    (rows) => process.exit(rows.every((r) => r.status === "ok") ? 0 : 1),
+    (e) => {
+      console.error(`run-notebooks: ${e.message}`);
+      process.exit(2);
+    },
+  );
+}
