@@ -1,7 +1,76 @@
 /**
- * Kernels that tfjs-backend-wasm 4.22 lacks, registered when the WASM backend is active.
- * (Filled in by the backend issue; returns the names of the kernels it registered.)
+ * Kernels that tfjs-backend-wasm 4.22 lacks or runs slowly, registered when the WASM backend is
+ * active (lib/src/backend.ts calls `registerWasmKernels()` after `tf.setBackend("wasm")`).
+ *
+ * Added (missing on wasm): UnsortedSegmentSum (gradient of gather / embeddings), see segment.ts.
+ * Replaced (stock kernel slow off its XNNPACK fast path): BatchMatMul, _FusedMatMul, see matmul.ts.
+ *
+ * Set `PAPERS_WASM_KERNELS=0` to skip all of it (the benchmark uses this for "stock wasm").
+ * Idempotent: a second call registers nothing and returns the same list.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { BACKEND, WasmKernel } from "./common";
+import { makeBatchMatMul, makeFusedMatMul } from "./matmul";
+import { unsortedSegmentSum } from "./segment";
+
+const MARK = Symbol.for("@papers/lib wasm kernel");
+
+let registered: string[] | null = null;
+
+function isOurs(name: string): boolean {
+  const k = tf.getKernel(name, BACKEND);
+  return Boolean(k && (k.kernelFunc as unknown as Record<symbol, unknown>)[MARK]);
+}
+
+function mark(f: WasmKernel): tf.KernelFunc {
+  (f as unknown as Record<symbol, unknown>)[MARK] = true;
+  return f as unknown as tf.KernelFunc;
+}
+
+/** Register a kernel the wasm backend lacks; skipped when some kernel is already registered under that name. */
+function add(name: string, f: WasmKernel, out: string[]): void {
+  if (isOurs(name)) {
+    out.push(name);
+    return;
+  }
+  if (tf.getKernel(name, BACKEND)) return; // a newer tfjs provides it: keep theirs
+  tf.registerKernel({ kernelName: name, backendName: BACKEND, kernelFunc: mark(f) });
+  out.push(name);
+}
+
+/** Replace a stock kernel, keeping its setup function (it binds the C++ entry point the stock code calls). */
+function replace(name: string, make: (stock: tf.KernelFunc) => WasmKernel, out: string[]): WasmKernel | null {
+  const stock = tf.getKernel(name, BACKEND);
+  if (!stock) return null;
+  if (isOurs(name)) {
+    out.push(name);
+    return stock.kernelFunc as unknown as WasmKernel;
+  }
+  const f = make(stock.kernelFunc);
+  tf.unregisterKernel(name, BACKEND);
+  tf.registerKernel({ kernelName: name, backendName: BACKEND, setupFunc: stock.setupFunc, disposeFunc: stock.disposeFunc, kernelFunc: mark(f) });
+  out.push(name);
+  return f;
+}
+
+/** Whether `PAPERS_WASM_KERNELS` turns the lib kernels off. */
+export function wasmKernelsDisabled(): boolean {
+  const v = (typeof process !== "undefined" ? process.env.PAPERS_WASM_KERNELS : undefined) ?? "";
+  return ["0", "off", "false", "no"].includes(v.trim().toLowerCase());
+}
+
+/**
+ * Register lib's wasm kernels; returns their names (added and replaced). Requires the wasm backend
+ * to be registered (it need not be the active one).
  */
 export function registerWasmKernels(): string[] {
-  return [];
+  if (registered) return [...registered];
+  if (wasmKernelsDisabled()) return [];
+  if (!tf.findBackendFactory(BACKEND)) return [];
+  const names: string[] = [];
+  const bmm = replace("BatchMatMul", makeBatchMatMul, names);
+  if (bmm) replace("_FusedMatMul", (stock) => makeFusedMatMul(stock, bmm), names);
+  add("UnsortedSegmentSum", unsortedSegmentSum, names);
+  registered = names;
+  return [...names];
 }
