@@ -12,3 +12,4 @@ export * from "./results";
 export * from "./display";
 export * from "./setup";
 export * as special from "./special";
+export * as comm from "./comm";
