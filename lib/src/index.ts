@@ -12,4 +12,6 @@ export * from "./results";
 export * from "./display";
 export * from "./setup";
 export * as special from "./special";
+export * as nn from "./nn";
+export * as text from "./data/text";
 export * as comm from "./comm";
