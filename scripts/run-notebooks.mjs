@@ -41,11 +41,10 @@ export function parseArgs(argv) {
 export function listNotebooks(only) {
   const dir = path.join(ROOT, "notebooks");
   const all = fs.readdirSync(dir).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort();
-  if (!only) return all;
-  const picked = all.filter((f) => only.some((o) => f.startsWith(o) || f.replace(/\.ipynb$/, "") === o));
-  const unknown = only.filter((o) => !all.some((f) => f.startsWith(o)));
+  const picked = only ? all.filter((f) => only.some((o) => f.startsWith(o))) : all;
+  const unknown = (only ?? []).filter((o) => !all.some((f) => f.startsWith(o)));
   if (unknown.length) throw new Error(`no notebook matches ${unknown.join(", ")} (have: ${all.join(", ")})`);
-  return picked;
+  return picked.map((f) => path.join(dir, f));
 }
 
 function pythonPath() {
@@ -54,11 +53,16 @@ function pythonPath() {
   return fs.readFileSync(f, "utf8").trim();
 }
 
-function runOne(nbFile, opts) {
-  const name = nbFile.replace(/\.ipynb$/, "");
+/** Execute one notebook (any path inside the repo) and collect its status and results. */
+export function runOne(nbPath, opts) {
+  const nbFile = path.basename(nbPath);
+  // `resultsName` lets a test run a renamed copy that records under the original name.
+  const name = opts.resultsName ?? nbFile.replace(/\.ipynb$/, "");
   const resultsDir = path.join(opts.out, "results");
   const resultsFile = path.join(resultsDir, `${name}.results.json`);
   fs.rmSync(resultsFile, { force: true });
+  fs.mkdirSync(path.join(opts.out, "executed"), { recursive: true });
+  fs.mkdirSync(resultsDir, { recursive: true });
   const env = {
     ...process.env,
     JUPYTER_PATH: path.join(ROOT, ".jupyter", "share", "jupyter"),
@@ -68,7 +72,7 @@ function runOne(nbFile, opts) {
   };
   const args = [
     path.join(ROOT, "scripts", "execute_notebook.py"),
-    path.join(ROOT, "notebooks", nbFile),
+    nbPath,
     path.join(opts.out, "executed", nbFile),
     path.join(opts.out, `${name}.html`),
     String(opts.timeout),
@@ -98,7 +102,7 @@ function runOne(nbFile, opts) {
       let error = run.error;
       if (status === "ok" && !results) {
         status = "no-results";
-        error = "the notebook recorded no results (it must end with results.show())";
+        error = `the notebook recorded no results: it must call results.show(), with setupNotebook({ name: "${name}" }) matching its file name`;
       } else if (status === "ok" && results.profile !== opts.profile) {
         status = "error";
         error = `results were written in profile ${results.profile}, expected ${opts.profile}`;
@@ -146,7 +150,7 @@ export async function runNotebooks(opts) {
   const worker = async () => {
     while (next < notebooks.length) {
       const nb = notebooks[next++];
-      console.log(`  ▶ ${nb} …`);
+      console.log(`  ▶ ${path.basename(nb)} …`);
       const r = await runOne(nb, opts);
       rows.push(r);
       const s = r.results?.summary;

@@ -9,6 +9,7 @@ export * from "./progress";
 export * from "./train";
 export * from "./profile";
 export * from "./results";
+export * from "./paths";
 export * from "./display";
 export * from "./setup";
 export * as special from "./special";

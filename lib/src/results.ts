@@ -11,6 +11,7 @@ import { display, escapeHtml } from "./display";
 import { showTable, formatNumber, type Row } from "./table";
 import { profile } from "./profile";
 import { currentSeedValue } from "./random";
+import { repoRoot } from "./paths";
 
 export type CheckKind = "exact" | "proxy";
 
@@ -56,24 +57,6 @@ export interface ResultsFile {
 }
 
 const showHistory = new Map<string, number[]>();
-
-/** The repository root (the folder whose package.json declares workspaces), or cwd. */
-export function repoRoot(start = process.cwd()): string {
-  let dir = path.resolve(start);
-  for (;;) {
-    const pj = path.join(dir, "package.json");
-    if (fs.existsSync(pj)) {
-      try {
-        if (JSON.parse(fs.readFileSync(pj, "utf8")).workspaces) return dir;
-      } catch {
-        /* not our package.json */
-      }
-    }
-    const up = path.dirname(dir);
-    if (up === dir) return process.cwd();
-    dir = up;
-  }
-}
 
 /** Where results JSON files go: `PAPERS_RESULTS_DIR`, else `<repo>/reports/results`. */
 export function resultsDir(): string {

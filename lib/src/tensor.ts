@@ -97,3 +97,11 @@ export function mean(xs: ArrayLike<number>): number {
 export function relErr(a: number, b: number): number {
   return b === 0 ? Math.abs(a) : Math.abs(a - b) / Math.abs(b);
 }
+
+/**
+ * A trainable variable made from an initial tensor without leaking it: `tf.variable(t)` keeps `t`
+ * alive next to the variable, so the initialiser runs inside `tf.tidy` (which never disposes variables).
+ */
+export function variable(init: () => tf.Tensor, opts: { trainable?: boolean; name?: string } = {}): tf.Variable {
+  return tf.tidy(() => tf.variable(init(), opts.trainable ?? true, opts.name));
+}
