@@ -12,6 +12,7 @@ import * as tf from "@tensorflow/tfjs";
 import { BACKEND, WasmKernel } from "./common";
 import { makeBatchMatMul, makeFusedMatMul } from "./matmul";
 import { unsortedSegmentSum } from "./segment";
+import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput, makeConv2DBackpropFilter } from "./conv";
 
 const MARK = Symbol.for("@papers/lib wasm kernel");
 
@@ -68,9 +69,15 @@ export function registerWasmKernels(): string[] {
   if (wasmKernelsDisabled()) return [];
   if (!tf.findBackendFactory(BACKEND)) return [];
   const names: string[] = [];
+  const stockBmm = tf.getKernel("BatchMatMul", BACKEND);
   const bmm = replace("BatchMatMul", makeBatchMatMul, names);
   if (bmm) replace("_FusedMatMul", (stock) => makeFusedMatMul(stock, bmm), names);
   add("UnsortedSegmentSum", unsortedSegmentSum, names);
+  // The plain product of the stock kernel (its XNNPACK fast path) is all the filter gradient needs.
+  // (If lib was loaded twice, stockBmm is our replacement, whose plain case is the same product.)
+  if (stockBmm) add("Conv2DBackpropFilter", makeConv2DBackpropFilter(stockBmm.kernelFunc), names);
+  add("DepthwiseConv2dNativeBackpropFilter", depthwiseConv2dNativeBackpropFilter, names);
+  add("DepthwiseConv2dNativeBackpropInput", depthwiseConv2dNativeBackpropInput, names);
   registered = names;
   return [...names];
 }
