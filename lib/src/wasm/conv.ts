@@ -11,6 +11,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { f32, free, KernelArgs, reshapeInfo, sizeOf, TensorInfo, transposeInfo, WasmBackend } from "./common";
+import { stockPlain } from "./matmul";
 
 type Pad = "valid" | "same" | number | tf.backend_util.ExplicitPadding;
 type Stock = (args: KernelArgs) => TensorInfo;
@@ -108,7 +109,7 @@ export function makeConv2DBackpropFilter(batchMatMulStock: tf.KernelFunc) {
             }
           }
         }
-        const prod = stock({ inputs: { a: colsT, b: dyc }, backend, attrs: { transposeA: false, transposeB: false } });
+        const prod = stockPlain(backend, stock, colsT, dyc);
         const o = f32(backend, out);
         const pv = f32(backend, prod);
         if (n0 === 0) o.set(pv);

@@ -2,7 +2,9 @@
  * Kernels that tfjs-backend-wasm 4.22 lacks or runs slowly, registered when the WASM backend is
  * active (lib/src/backend.ts calls `registerWasmKernels()` after `tf.setBackend("wasm")`).
  *
- * Added (missing on wasm): UnsortedSegmentSum (gradient of gather / embeddings), see segment.ts.
+ * Added (missing on wasm): UnsortedSegmentSum (gradient of gather / embeddings, segment.ts);
+ * Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter/Input (conv.ts); Einsum (einsum.ts,
+ * plus a gradient for Einsum, which tfjs-core lacks on every backend).
  * Replaced (stock kernel slow off its XNNPACK fast path): BatchMatMul, _FusedMatMul, see matmul.ts.
  *
  * Set `PAPERS_WASM_KERNELS=0` to skip all of it (the benchmark uses this for "stock wasm").
@@ -12,6 +14,7 @@ import * as tf from "@tensorflow/tfjs";
 import { BACKEND, WasmKernel } from "./common";
 import { makeBatchMatMul, makeFusedMatMul } from "./matmul";
 import { unsortedSegmentSum } from "./segment";
+import { einsumGradConfig, einsumKernel } from "./einsum";
 import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput, makeConv2DBackpropFilter } from "./conv";
 
 const MARK = Symbol.for("@papers/lib wasm kernel");
@@ -78,6 +81,9 @@ export function registerWasmKernels(): string[] {
   if (stockBmm) add("Conv2DBackpropFilter", makeConv2DBackpropFilter(stockBmm.kernelFunc), names);
   add("DepthwiseConv2dNativeBackpropFilter", depthwiseConv2dNativeBackpropFilter, names);
   add("DepthwiseConv2dNativeBackpropInput", depthwiseConv2dNativeBackpropInput, names);
+  add("Einsum", einsumKernel, names);
+  // tfjs-core has no Einsum gradient on any backend; this one (built from tf ops) is global.
+  if (!tf.getGradient("Einsum")) tf.registerGradient(einsumGradConfig);
   registered = names;
   return [...names];
 }

@@ -11,9 +11,43 @@
  *    numpy-style broadcasting of the batch dimensions.
  */
 import * as tf from "@tensorflow/tfjs";
-import { f32, free, KernelArgs, reshapeInfo, runWasm, sizeOf, swapLast2, TensorInfo, WasmBackend, WasmKernel } from "./common";
+import { Attrs, f32, free, Inputs, KernelArgs, reshapeInfo, runWasm, sizeOf, swapLast2, TensorInfo, WasmBackend, WasmKernel } from "./common";
 
 type Stock = (args: KernelArgs) => TensorInfo;
+
+/**
+ * XNNPACK caches the packed weights of `b` keyed by b's tensor id only, not its shape. Two reshapes
+ * of one buffer (same id) used as `b` with different [k, n] therefore hit a stale operator, which
+ * reads/writes out of bounds (plain tfjs has this hazard too; einsum and its gradient make it
+ * common). We remember the [k, n] each buffer was first packed with and hand XNNPACK a fresh copy
+ * when a later call disagrees.
+ */
+const packedAs = new WeakMap<object, string>();
+
+/** `b3` ([1, k, n]) or a fresh copy of it if its buffer was packed with another shape; `owned` says whether to free it. */
+export function safeWeights(backend: WasmBackend, b3: TensorInfo): { b: TensorInfo; owned: boolean } {
+  const key = `${b3.shape[1]}x${b3.shape[2]}`;
+  const prev = packedAs.get(b3.dataId);
+  if (prev === undefined) {
+    packedAs.set(b3.dataId, key);
+    return { b: b3, owned: false };
+  }
+  if (prev === key) return { b: b3, owned: false };
+  const copy = backend.makeOutput(b3.shape, b3.dtype);
+  f32(backend, copy).set(f32(backend, b3));
+  packedAs.set(copy.dataId, key);
+  return { b: copy, owned: true };
+}
+
+/** The stock plain product a[1, m, k] · b[1, k, n] through the XNNPACK path, with the weight-cache guard. */
+export function stockPlain(backend: WasmBackend, stock: Stock, a: TensorInfo, b: TensorInfo, extra: Inputs = {}, attrs: Attrs = {}): TensorInfo {
+  const w = safeWeights(backend, b);
+  try {
+    return stock({ inputs: { a, b: w.b, ...extra }, backend, attrs: { ...attrs, transposeA: false, transposeB: false } });
+  } finally {
+    if (w.owned) free(backend, w.b);
+  }
+}
 
 /** Index into `inShape` (right-aligned, size-1 dims broadcast) of flat index `i` over `outShape`. */
 function broadcastIndex(i: number, outShape: number[], inShape: number[]): number {
@@ -86,11 +120,10 @@ function plainProduct(backend: WasmBackend, stock: Stock, p: Plain): TensorInfo 
   const batchA = a3.shape[0];
   const batchB = b3.shape[0];
   const batchOut = sizeOf(outBatch);
-  const noT = { transposeA: false, transposeB: false };
   if (batchB === 1) {
     // All of a's batch shares one b: fold the batch into the rows (b is packed once).
     const aFlat = reshapeInfo(backend, a3, [1, batchA * m, k]);
-    const out = stock({ inputs: { a: aFlat, b: b3 }, backend, attrs: noT });
+    const out = stockPlain(backend, stock, aFlat, b3);
     free(backend, aFlat);
     return out; // batchB = 1 means the output batch is a's batch
   }
@@ -110,7 +143,7 @@ function plainProduct(backend: WasmBackend, stock: Stock, p: Plain): TensorInfo 
       f32(backend, ta).set(f32(backend, a3).subarray(ia * m * k, (ia + 1) * m * k));
       aIn = ta;
     }
-    const o = stock({ inputs: { a: aIn, b: tb }, backend, attrs: noT });
+    const o = stockPlain(backend, stock, aIn, tb);
     f32(backend, out).set(f32(backend, o), i * m * n);
     free(backend, o, tb);
   }
@@ -178,17 +211,15 @@ export function makeFusedMatMul(stockKernel: tf.KernelFunc, batchMatMul: WasmKer
     const batchB = sizeOf(b.shape.slice(0, -2));
     const biasOk = bias == null || bias.shape.length === 1;
     // Already on the fast path: leave it to the stock kernel.
-    if (!transposeA && !transposeB && batchA === 1 && batchB === 1) return stock(args);
+    if (!transposeA && !transposeB && batchA === 1 && batchB === 1) {
+      return stockPlain(backend, stock, a, b, { bias, preluActivationWeights }, attrs);
+    }
     if (batchB === 1 && biasOk && activation !== "prelu") {
       // Explicit transposes, batch folded into rows, then the stock fused kernel (bias + activation in XNNPACK).
       const p = toPlain(backend, a, b, transposeA, transposeB);
       try {
         const aFlat = reshapeInfo(backend, p.a3, [1, batchA * p.m, p.k]);
-        const out = stock({
-          inputs: { a: aFlat, b: p.b3, bias, preluActivationWeights },
-          backend,
-          attrs: { ...attrs, transposeA: false, transposeB: false },
-        });
+        const out = stockPlain(backend, stock, aFlat, p.b3, { bias, preluActivationWeights }, attrs);
         free(backend, aFlat);
         out.shape = [...p.outBatch, p.m, p.n];
         return out;
