@@ -4,7 +4,8 @@
  *
  * Added (missing on wasm): UnsortedSegmentSum (gradient of gather / embeddings, segment.ts);
  * Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter/Input (conv.ts); Einsum (einsum.ts,
- * plus a gradient for Einsum, which tfjs-core lacks on every backend).
+ * plus a gradient for Einsum, which tfjs-core lacks on every backend); complex64 support, forward
+ * only (complex.ts: Complex, Real, Imag, ComplexAbs, FFT, IFFT, and complex-aware Add/Sub/Multiply/Cast).
  * Replaced (stock kernel slow off its XNNPACK fast path): BatchMatMul, _FusedMatMul, see matmul.ts.
  *
  * Set `PAPERS_WASM_KERNELS=0` to skip all of it (the benchmark uses this for "stock wasm").
@@ -15,6 +16,7 @@ import { BACKEND, WasmKernel } from "./common";
 import { makeBatchMatMul, makeFusedMatMul } from "./matmul";
 import { unsortedSegmentSum } from "./segment";
 import { einsumGradConfig, einsumKernel } from "./einsum";
+import * as cx from "./complex";
 import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput, makeConv2DBackpropFilter } from "./conv";
 
 const MARK = Symbol.for("@papers/lib wasm kernel");
@@ -84,6 +86,19 @@ export function registerWasmKernels(): string[] {
   add("Einsum", einsumKernel, names);
   // tfjs-core has no Einsum gradient on any backend; this one (built from tf ops) is global.
   if (!tf.getGradient("Einsum")) tf.registerGradient(einsumGradConfig);
+  // complex64 (forward): storage patch, the missing kernels, complex-aware wrappers of four stock kernels.
+  if (cx.patchComplexStorage()) {
+    add("Complex", cx.complexKernel, names);
+    add("Real", cx.realKernel, names);
+    add("Imag", cx.imagKernel, names);
+    add("ComplexAbs", cx.complexAbsKernel, names);
+    add("FFT", cx.fftForward, names);
+    add("IFFT", cx.fftInverse, names);
+    replace("Add", (stock) => cx.makeComplexBinary("add", stock), names);
+    replace("Sub", (stock) => cx.makeComplexBinary("sub", stock), names);
+    replace("Multiply", (stock) => cx.makeComplexBinary("mul", stock), names);
+    replace("Cast", cx.makeComplexCast, names);
+  }
   registered = names;
   return [...names];
 }
