@@ -16,3 +16,4 @@ export * as special from "./special";
 export * as nn from "./nn";
 export * as text from "./data/text";
 export * as comm from "./comm";
+export * as complex from "./complex";
