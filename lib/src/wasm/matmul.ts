@@ -152,6 +152,25 @@ function plainProduct(backend: WasmBackend, stock: Stock, p: Plain): TensorInfo 
   return out;
 }
 
+/**
+ * Many tiny products (m·n·k below ~6k, e.g. 64 heads of 16×16): the per-entry cost of a fast call
+ * (~4 µs) exceeds the stock scalar loop, which we then keep — only when both batches are equal
+ * (the stock loop does not broadcast batch dimensions).
+ */
+const SMALL_MNK = 6144;
+function smallBatched(as: number[], bs: number[], tA: boolean, tB: boolean): boolean {
+  const ra = as.length;
+  const rb = bs.length;
+  if (ra < 3 && rb < 3) return false;
+  const aB = as.slice(0, -2);
+  const bB = bs.slice(0, -2);
+  if (aB.length !== bB.length || aB.some((d, i) => d !== bB[i]) || sizeOf(aB) === 1) return false;
+  const m = tA ? as[ra - 1] : as[ra - 2];
+  const k = tA ? as[ra - 2] : as[ra - 1];
+  const n = tB ? bs[rb - 2] : bs[rb - 1];
+  return m * n * k < SMALL_MNK;
+}
+
 export function makeBatchMatMul(stockKernel: tf.KernelFunc): WasmKernel {
   const stock = stockKernel as unknown as Stock;
   return (args: KernelArgs): TensorInfo => {
@@ -161,6 +180,7 @@ export function makeBatchMatMul(stockKernel: tf.KernelFunc): WasmKernel {
     const transposeA = Boolean(args.attrs?.transposeA);
     const transposeB = Boolean(args.attrs?.transposeB);
     if (a.dtype !== "float32" || b.dtype !== "float32") return stock(args); // stock error message
+    if (smallBatched(a.shape, b.shape, transposeA, transposeB)) return stock(args);
     const p = toPlain(backend, a, b, transposeA, transposeB);
     try {
       const out = plainProduct(backend, stock, p);
