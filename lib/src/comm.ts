@@ -295,7 +295,7 @@ export function awgnGmiMonteCarlo(M: number, snrDb: number, n: number, rng: Rand
 export function awgnGmi(M: number, snrDb: number, opts: { method?: LlrMethod; points?: number; span?: number } = {}): number {
   const c = qam(M);
   const method = opts.method ?? "exact";
-  const pts = (opts.points ?? 801) | 1; // odd for Simpson
+  const pts = (opts.points ?? 241) | 1; // odd for Simpson (241 nodes: < 1e-8 error for M ≤ 256)
   const span = opts.span ?? 9;
   const sigma2 = noiseVariance(snrDb);
   const sd = Math.sqrt(sigma2 / 2);
