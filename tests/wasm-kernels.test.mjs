@@ -106,7 +106,7 @@ test.after(async () => {
 // ---- registration ------------------------------------------------------------------------------
 
 const EXPECTED = [
-  "BatchMatMul", "_FusedMatMul", "UnsortedSegmentSum", "Conv2DBackpropFilter",
+  "BatchMatMul", "_FusedMatMul", "Transpose", "UnsortedSegmentSum", "Conv2DBackpropFilter",
   "DepthwiseConv2dNativeBackpropFilter", "DepthwiseConv2dNativeBackpropInput", "Einsum",
   "Complex", "Real", "Imag", "ComplexAbs", "FFT", "IFFT", "Add", "Sub", "Multiply", "Cast",
 ];
@@ -215,6 +215,22 @@ test("dense layers: tf.layers.dense on a 3-D input, forward and gradients", asyn
     layer.dispose(); // its weight variables
     return y;
   }, specs);
+});
+
+test("Transpose: ranks 1–6, size-1 and mergeable axes, all dtypes incl. complex64, and its gradient", async () => {
+  const cases = [
+    [[16, 8, 3, 4, 8], [2, 0, 3, 1, 4]], [[3, 6, 4, 8, 5], [1, 3, 0, 2, 4]], [[6, 4, 8, 5], [0, 2, 1, 3]],
+    [[64, 48], [1, 0]], [[9, 10, 11], [2, 1, 0]], [[2, 1, 3, 1, 4], [4, 3, 2, 1, 0]], [[5], [0]],
+    [[2, 3, 4, 5, 3, 2], [5, 3, 1, 0, 2, 4]], [[1, 1, 1], [2, 0, 1]], [[3, 4, 5, 6, 2], [0, 1, 2, 3, 4]], [[0, 3], [1, 0]],
+  ];
+  for (const [shape, perm] of cases) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    await vsCpu(`transpose ${shape} ${perm} float32`, withGrads((x) => tf.transpose(x, perm), 1), [spec(shape)]);
+    await vsCpu(`transpose ${shape} ${perm} int32`, (x) => tf.transpose(x, perm), [spec(shape, "int32", Int32Array.from({ length: n }, (_, i) => i))]);
+    await vsCpu(`transpose ${shape} ${perm} bool`, (x) => tf.transpose(x, perm), [spec(shape, "bool", Uint8Array.from({ length: n }, (_, i) => i % 3 === 0))]);
+    await vsCpu(`transpose ${shape} ${perm} complex64`, (r, i) => tf.real(tf.transpose(tf.complex(r, i), perm)), [spec(shape), spec(shape)]);
+    await vsCpu(`transpose ${shape} ${perm} complex64 (imag)`, (r, i) => tf.imag(tf.transpose(tf.complex(r, i), perm)), [spec(shape), spec(shape)]);
+  }
 });
 
 // ---- segment sums / gather ------------------------------------------------------------------

@@ -6,7 +6,8 @@
  * Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter/Input (conv.ts); Einsum (einsum.ts,
  * plus a gradient for Einsum, which tfjs-core lacks on every backend); complex64 support, forward
  * only (complex.ts: Complex, Real, Imag, ComplexAbs, FFT, IFFT, and complex-aware Add/Sub/Multiply/Cast).
- * Replaced (stock kernel slow off its XNNPACK fast path): BatchMatMul, _FusedMatMul, see matmul.ts.
+ * Replaced (stock kernel slow off its XNNPACK fast path): BatchMatMul, _FusedMatMul (matmul.ts);
+ * Transpose (transpose.ts: the stock kernel is ~20× slower than a JS loop at rank ≥ 5).
  *
  * Set `PAPERS_WASM_KERNELS=0` to skip all of it (the benchmark uses this for "stock wasm").
  * Idempotent: a second call registers nothing and returns the same list.
@@ -14,6 +15,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { BACKEND, WasmKernel } from "./common";
 import { makeBatchMatMul, makeFusedMatMul } from "./matmul";
+import { makeTranspose } from "./transpose";
 import { unsortedSegmentSum } from "./segment";
 import { einsumGradConfig, einsumKernel } from "./einsum";
 import * as cx from "./complex";
@@ -77,6 +79,7 @@ export function registerWasmKernels(): string[] {
   const stockBmm = tf.getKernel("BatchMatMul", BACKEND);
   const bmm = replace("BatchMatMul", makeBatchMatMul, names);
   if (bmm) replace("_FusedMatMul", (stock) => makeFusedMatMul(stock, bmm), names);
+  replace("Transpose", makeTranspose, names);
   add("UnsortedSegmentSum", unsortedSegmentSum, names);
   // The plain product of the stock kernel (its XNNPACK fast path) is all the filter gradient needs.
   // (If lib was loaded twice, stockBmm is our replacement, whose plain case is the same product.)
