@@ -106,7 +106,7 @@ test.after(async () => {
 // ---- registration ------------------------------------------------------------------------------
 
 const EXPECTED = [
-  "BatchMatMul", "_FusedMatMul", "Transpose", "UnsortedSegmentSum", "Conv2DBackpropFilter",
+  "BatchMatMul", "_FusedMatMul", "Transpose", "UnsortedSegmentSum", "Conv2DBackpropFilter", "Conv2DBackpropInput",
   "DepthwiseConv2dNativeBackpropFilter", "DepthwiseConv2dNativeBackpropInput", "Einsum",
   "Complex", "Real", "Imag", "ComplexAbs", "FFT", "IFFT", "Add", "Sub", "Multiply", "Cast",
 ];
@@ -272,6 +272,8 @@ test("Conv2DBackpropFilter: gradient of conv2d (and its dx) for shapes, strides,
   // NCHW, called as a kernel (cpu's kernel supports it too)
   await vsCpu("Conv2DBackpropFilter NCHW", (x, dy) => tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, { strides: [1, 1], pad: "same", dataFormat: "NCHW", filterShape: [3, 3, 3, 4] }),
     [spec([2, 3, 6, 7]), spec([2, 4, 6, 7])]);
+  await vsCpu("Conv2DBackpropInput NCHW", (dy, w) => tf.engine().runKernel("Conv2DBackpropInput", { dy, filter: w }, { strides: [2, 1], pad: "same", dataFormat: "NCHW", inputShape: [2, 3, 7, 6] }),
+    [spec([2, 4, 4, 6]), spec([3, 3, 3, 4])]);
   // larger than one im2col chunk would be at 64 MB? No — exercise chunking with many images instead
   await vsCpu("conv2d grads, batch 12", withGrads((x, w) => tf.conv2d(x, w, 1, "same"), 2), [spec([12, 6, 6, 2]), spec([3, 3, 2, 2])]);
 });
@@ -298,7 +300,7 @@ function undilate(g, d, fh, fw) {
   return tf.reshape(tf.stack(rows), [fh, fw, g.shape[2], g.shape[3]]);
 }
 
-test("Conv2DBackpropFilter with dilations (reference: zero-inserted filter on cpu, which ignores dilations)", async () => {
+test("Conv2DBackpropFilter / Conv2DBackpropInput with dilations (reference: zero-inserted filter on cpu, which ignores dilations)", async () => {
   for (const [xs, fs, d, p] of [[[2, 9, 9, 2], [3, 3, 2, 3], 2, "same"], [[1, 11, 10, 3], [2, 3, 3, 2], 3, "valid"]]) {
     const [fh, fw] = fs;
     const ef = [(fh - 1) * d + 1, (fw - 1) * d + 1, fs[2], fs[3]];
@@ -309,6 +311,10 @@ test("Conv2DBackpropFilter with dilations (reference: zero-inserted filter on cp
       (x, dy) => tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, { strides: 1, pad: p, dataFormat: "NHWC", dilations: d, filterShape: fs }),
       (x, dy) => undilate(tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, { strides: 1, pad: p, dataFormat: "NHWC", filterShape: ef }), d, fh, fw),
       specs);
+    await vsRef(`Conv2DBackpropInput dilation ${d} ${p}`,
+      (dy, w) => tf.engine().runKernel("Conv2DBackpropInput", { dy, filter: w }, { strides: 1, pad: p, dataFormat: "NHWC", dilations: d, inputShape: xs }),
+      (dy, w) => tf.engine().runKernel("Conv2DBackpropInput", { dy, filter: dilateFilter(w, d) }, { strides: 1, pad: p, dataFormat: "NHWC", inputShape: xs }),
+      [specs[1], spec(fs)]);
   }
 });
 

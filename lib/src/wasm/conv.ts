@@ -4,13 +4,14 @@
  *    transposed layout colsᵀ [K = fh·fw·cin, P = n·oh·ow] on the WASM heap, then one plain XNNPACK
  *    product colsᵀ · dy[P, cout] (dy is the packed operand and is shared by every chunk). Large
  *    inputs are processed in batch chunks so the im2col buffer stays under ~64 MB.
+ *  - `Conv2DBackpropInput` (replaces the stock scalar loop): one product dy · Wᵀ, then col2im.
  *  - `DepthwiseConv2dNativeBackpropFilter` and `DepthwiseConv2dNativeBackpropInput`: direct loops
  *    over typed-array views (a depthwise conv has k²·C MACs per pixel, too few for a matmul to pay),
  *    accumulated in float64.
  * All support strides, dilations, 'same' / 'valid' / explicit padding; Conv2DBackpropFilter also NCHW.
  */
 import * as tf from "@tensorflow/tfjs";
-import { f32, free, KernelArgs, reshapeInfo, sizeOf, TensorInfo, transposeInfo, WasmBackend } from "./common";
+import { f32, free, KernelArgs, reshapeInfo, sizeOf, swapLast2, TensorInfo, transposeInfo, WasmBackend } from "./common";
 import { stockPlain } from "./matmul";
 
 type Pad = "valid" | "same" | number | tf.backend_util.ExplicitPadding;
@@ -119,6 +120,83 @@ export function makeConv2DBackpropFilter(batchMatMulStock: tf.KernelFunc) {
       return out;
     } finally {
       free(backend, x, dy);
+    }
+  };
+}
+
+/**
+ * `Conv2DBackpropInput` (dx of conv2d): cols[P, K] = dy[P, cout] · W[K, cout]ᵀ with one fast product
+ * (Wᵀ is small: the explicit transpose costs nothing), then col2im — each column entry added back
+ * to the input pixel it came from. Replaces the stock kernel, a scalar loop (~2 GFLOP/s).
+ */
+export function makeConv2DBackpropInput(batchMatMulStock: tf.KernelFunc) {
+  const stock = batchMatMulStock as unknown as Stock;
+  return function conv2DBackpropInput(args: KernelArgs): TensorInfo {
+    const { inputs, backend } = args;
+    const attrs = args.attrs ?? {};
+    const nchw = attrs.dataFormat === "NCHW";
+    const filter = inputs.filter as TensorInfo;
+    const inShape = (attrs.inputShape as number[]).slice();
+    const xShape = nchw ? [inShape[0], inShape[2], inShape[3], inShape[1]] : inShape;
+    const dy = toNHWC(backend, inputs.dy as TensorInfo, nchw);
+    let wT: TensorInfo | null = null;
+    try {
+      const info = convInfo(xShape, filter.shape, attrs, false);
+      const [N, H, W, C] = xShape;
+      const { outHeight: OH, outWidth: OW, strideHeight: sh, strideWidth: sw } = info;
+      const { dilationHeight: dh, dilationWidth: dw, filterHeight: FH, filterWidth: FW } = info;
+      const top = info.padInfo.top;
+      const left = info.padInfo.left;
+      const CO = filter.shape[3];
+      const K = FH * FW * C;
+      const perImage = OH * OW;
+      // Wᵀ: [1, cout, K]
+      const w2 = reshapeInfo(backend, filter, [1, K, CO]);
+      wT = swapLast2(backend, w2);
+      free(backend, w2);
+      const chunk = Math.max(1, Math.min(N, Math.floor(IM2COL_BYTES / (4 * K * perImage))));
+      const out = backend.makeOutput(xShape, "float32");
+      f32(backend, out).fill(0);
+      for (let n0 = 0; n0 < N; n0 += chunk) {
+        const nc = Math.min(chunk, N - n0);
+        const P = nc * perImage;
+        let dyc: TensorInfo;
+        if (nc === N) {
+          dyc = reshapeInfo(backend, dy, [1, P, CO]);
+        } else {
+          dyc = backend.makeOutput([1, P, CO], "float32");
+          f32(backend, dyc).set(f32(backend, dy).subarray(n0 * perImage * CO, (n0 + nc) * perImage * CO));
+        }
+        const cols = stockPlain(backend, stock, dyc, wT); // [1, P, K]
+        const cv = f32(backend, cols);
+        const dx = f32(backend, out);
+        for (let ni = 0; ni < nc; ni++) {
+          const xImg = (n0 + ni) * H * W * C;
+          for (let oy = 0; oy < OH; oy++) {
+            for (let ox = 0; ox < OW; ox++) {
+              const crow = ((ni * OH + oy) * OW + ox) * K;
+              for (let kh = 0; kh < FH; kh++) {
+                const iy = oy * sh + kh * dh - top;
+                if (iy < 0 || iy >= H) continue;
+                for (let kw = 0; kw < FW; kw++) {
+                  const ix = ox * sw + kw * dw - left;
+                  if (ix < 0 || ix >= W) continue;
+                  const d0 = xImg + (iy * W + ix) * C;
+                  const c0 = crow + (kh * FW + kw) * C;
+                  for (let c = 0; c < C; c++) dx[d0 + c] += cv[c0 + c];
+                }
+              }
+            }
+          }
+        }
+        free(backend, cols, dyc);
+      }
+      if (!nchw) return out;
+      const t = transposeInfo(backend, out, [0, 3, 1, 2]);
+      free(backend, out);
+      return t;
+    } finally {
+      free(backend, dy, wT);
     }
   };
 }

@@ -7,7 +7,8 @@
  * plus a gradient for Einsum, which tfjs-core lacks on every backend); complex64 support, forward
  * only (complex.ts: Complex, Real, Imag, ComplexAbs, FFT, IFFT, and complex-aware Add/Sub/Multiply/Cast).
  * Replaced (stock kernel slow off its XNNPACK fast path): BatchMatMul, _FusedMatMul (matmul.ts);
- * Transpose (transpose.ts: the stock kernel is ~20× slower than a JS loop at rank ≥ 5).
+ * Transpose (transpose.ts: the stock kernel is ~20× slower than a JS loop at rank ≥ 5);
+ * Conv2DBackpropInput (conv.ts: product + col2im instead of the stock scalar loop).
  *
  * Set `PAPERS_WASM_KERNELS=0` to skip all of it (the benchmark uses this for "stock wasm").
  * Idempotent: a second call registers nothing and returns the same list.
@@ -19,7 +20,7 @@ import { makeTranspose } from "./transpose";
 import { unsortedSegmentSum } from "./segment";
 import { einsumGradConfig, einsumKernel } from "./einsum";
 import * as cx from "./complex";
-import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput, makeConv2DBackpropFilter } from "./conv";
+import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput, makeConv2DBackpropFilter, makeConv2DBackpropInput } from "./conv";
 
 const MARK = Symbol.for("@papers/lib wasm kernel");
 
@@ -83,7 +84,10 @@ export function registerWasmKernels(): string[] {
   add("UnsortedSegmentSum", unsortedSegmentSum, names);
   // The plain product of the stock kernel (its XNNPACK fast path) is all the filter gradient needs.
   // (If lib was loaded twice, stockBmm is our replacement, whose plain case is the same product.)
-  if (stockBmm) add("Conv2DBackpropFilter", makeConv2DBackpropFilter(stockBmm.kernelFunc), names);
+  if (stockBmm) {
+    add("Conv2DBackpropFilter", makeConv2DBackpropFilter(stockBmm.kernelFunc), names);
+    replace("Conv2DBackpropInput", () => makeConv2DBackpropInput(stockBmm.kernelFunc), names);
+  }
   add("DepthwiseConv2dNativeBackpropFilter", depthwiseConv2dNativeBackpropFilter, names);
   add("DepthwiseConv2dNativeBackpropInput", depthwiseConv2dNativeBackpropInput, names);
   add("Einsum", einsumKernel, names);
