@@ -140,7 +140,11 @@ async function worker(config) {
     }
     if (est > SKIP_MS) record("embedding backward (gather grad)", { skipped: `skipped (estimated ${(est / 1000).toFixed(0)} s)` });
     else bench("embedding backward (gather grad)", N * d, () => [], () => tf.unsortedSegmentSum(dy2, ids1, V));
-    bench("embedding backward (one-hot matmul)", 2 * V * N * d, () => [], () =>
+    // cpu: estimated from its own 512³ matmul rate, skipped when too slow
+    const cpuRate = config === "cpu" && lastMs.has("matmul NN 512") ? (2 * 512 ** 3) / lastMs.get("matmul NN 512") : Infinity;
+    const estOneHot = (2 * V * N * d) / cpuRate;
+    if (estOneHot > SKIP_MS) record("embedding backward (one-hot matmul)", { skipped: `skipped (estimated ${(estOneHot / 1000).toFixed(0)} s)` });
+    else bench("embedding backward (one-hot matmul)", 2 * V * N * d, () => [], () =>
       tf.tidy(() => tf.matMul(tf.transpose(tf.oneHot(ids1, V).toFloat()), dy2)));
     tf.dispose([dy2, ids1]);
     tf.dispose([table, ids, dy]);
