@@ -89,6 +89,7 @@ test("plot: figures need titles and consistent series, and are plain JSON", () =
   const fig = L.lineFigure([{ x: [1, 2, 3], y: [1, 4, 9], name: "squares" }], { title: "t", xTitle: "n", yTitle: "n² (units)", yLog: true });
   assert.equal(fig.data[0].type, "scatter");
   assert.equal(fig.layout.yaxis.type, "log");
+  assert.equal(fig.layout.xaxis.type, undefined, "linear axes are left to plotly (categorical strings must stay categorical)");
   assert.deepEqual(JSON.parse(JSON.stringify(fig)).data[0].y, [1, 4, 9]);
   assert.throws(() => L.lineFigure([{ x: [1], y: [1] }], { title: "t", xTitle: "", yTitle: "y" }), /'xTitle' is required/);
   assert.throws(() => L.lineFigure([{ x: [1, 2], y: [1] }], { title: "t", xTitle: "x", yTitle: "y" }), /2 x values but 1 y values/);

@@ -79,8 +79,9 @@ function requireTitles(opts: AxisOptions): void {
 function baseLayout(opts: AxisOptions): Record<string, unknown> {
   const layout: Record<string, unknown> = {
     title: { text: opts.title },
-    xaxis: { title: { text: opts.xTitle }, type: opts.xLog ? "log" : "linear", range: opts.xRange, automargin: true },
-    yaxis: { title: { text: opts.yTitle }, type: opts.yLog ? "log" : "linear", range: opts.yRange, automargin: true },
+    // Axis type is left to plotly unless log is asked for, so string categories stay categorical.
+    xaxis: { title: { text: opts.xTitle }, type: opts.xLog ? "log" : undefined, range: opts.xRange, automargin: true },
+    yaxis: { title: { text: opts.yTitle }, type: opts.yLog ? "log" : undefined, range: opts.yRange, automargin: true },
     width: opts.width,
     height: opts.height ?? 420,
     margin: { t: 60, r: 30, b: 60, l: 70 },
@@ -247,9 +248,10 @@ export function subplotsFigure(figs: readonly Figure[], opts: { title: string; c
   const rows = Math.ceil(figs.length / cols);
   const layout: Record<string, unknown> = {
     title: { text: opts.title },
-    grid: { rows, columns: cols, pattern: "independent" },
-    height: opts.height ?? 360 * rows,
-    margin: { t: 70, r: 30, b: 60, l: 70 },
+    // Vertical gap and top margin leave room for the panel titles (annotations above each panel).
+    grid: { rows, columns: cols, pattern: "independent", ygap: 0.35 },
+    height: opts.height ?? 380 * rows + 60,
+    margin: { t: 100, r: 30, b: 60, l: 70 },
   };
   const data: Record<string, unknown>[] = [];
   const annotations: Record<string, unknown>[] = [];
