@@ -70,12 +70,13 @@ export function wasmKernelsDisabled(): boolean {
 
 /**
  * Register lib's wasm kernels; returns their names (added and replaced). Requires the wasm backend
- * to be registered (it need not be the active one).
+ * to be initialised (e.g. after `tf.setBackend("wasm")`; it need not stay the active one).
  */
 export function registerWasmKernels(): string[] {
   if (registered) return [...registered];
   if (wasmKernelsDisabled()) return [];
-  if (!tf.findBackendFactory(BACKEND)) return [];
+  // The backend instance must exist (the complex64 patch and the stock kernels' setup need it).
+  if (!tf.findBackend(BACKEND)) return [];
   const names: string[] = [];
   const stockBmm = tf.getKernel("BatchMatMul", BACKEND);
   const bmm = replace("BatchMatMul", makeBatchMatMul, names);
