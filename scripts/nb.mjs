@@ -5,6 +5,7 @@
 //   node scripts/nb.mjs to-ipynb notes.ts notebooks/NN-name.ipynb
 //   node scripts/nb.mjs to-percent notebooks/NN-name.ipynb notes.ts
 //   node scripts/nb.mjs clean notebooks/*.ipynb      (strip outputs, ensure ids + tslab kernelspec)
+//   node scripts/nb.mjs format [--check] notebooks/*.ipynb   (prettier on every code cell)
 import fs from "node:fs";
 import crypto from "node:crypto";
 
@@ -84,6 +85,33 @@ export function cleanNotebook(nb) {
   return nb;
 }
 
+/** Prettier options for notebook code cells (also used by the formatting test). */
+export const PRETTIER_OPTIONS = { parser: "typescript", printWidth: 100, tabWidth: 2, semi: true, singleQuote: false, trailingComma: "all" };
+
+/**
+ * Format every code cell with prettier. Returns the list of cells that changed. A cell that
+ * prettier cannot parse is reported as an error, not silently skipped.
+ */
+export async function formatNotebook(nb) {
+  const prettier = await import("prettier");
+  const changed = [];
+  for (const [i, c] of nb.cells.entries()) {
+    if (c.cell_type !== "code") continue;
+    const src = Array.isArray(c.source) ? c.source.join("") : c.source;
+    let out;
+    try {
+      out = (await prettier.format(src, PRETTIER_OPTIONS)).replace(/\n$/, "");
+    } catch (e) {
+      throw new Error(`cell ${i}: prettier cannot parse it: ${String(e.message).split("\n")[0]}`);
+    }
+    if (out !== src) {
+      changed.push(i);
+      c.source = toLines(out);
+    }
+  }
+  return changed;
+}
+
 const write = (file, nb) => fs.writeFileSync(file, JSON.stringify(nb, null, 1) + "\n");
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -91,8 +119,24 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   if (cmd === "to-ipynb" && args.length === 2) write(args[1], percentToNotebook(fs.readFileSync(args[0], "utf8")));
   else if (cmd === "to-percent" && args.length === 2) fs.writeFileSync(args[1], notebookToPercent(JSON.parse(fs.readFileSync(args[0], "utf8"))));
   else if (cmd === "clean" && args.length >= 1) for (const f of args) write(f, cleanNotebook(JSON.parse(fs.readFileSync(f, "utf8"))));
+  else if (cmd === "format" && args.length >= 1) {
+    const check = args[0] === "--check";
+    let stale = 0;
+    for (const f of check ? args.slice(1) : args) {
+      const nb = JSON.parse(fs.readFileSync(f, "utf8"));
+      const changed = await formatNotebook(nb);
+      if (changed.length && check) {
+        stale++;
+        console.error(`${f}: cells ${changed.join(", ")} are not formatted (run: node scripts/nb.mjs format ${f})`);
+      } else if (changed.length) {
+        write(f, nb);
+        console.log(`${f}: formatted ${changed.length} cell(s)`);
+      }
+    }
+    if (stale) process.exit(1);
+  }
   else {
-    console.error("usage: nb.mjs to-ipynb <in.ts> <out.ipynb> | to-percent <in.ipynb> <out.ts> | clean <nb.ipynb>...");
+    console.error("usage: nb.mjs to-ipynb <in.ts> <out.ipynb> | to-percent <in.ipynb> <out.ts> | clean <nb.ipynb>... | format [--check] <nb.ipynb>...");
     process.exit(2);
   }
 }

@@ -8,6 +8,7 @@ import path from "node:path";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { listNotebooks, runNotebooks, runOne } from "../scripts/run-notebooks.mjs";
+import { formatNotebook } from "../scripts/nb.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const OUT = path.join(ROOT, "test-artifacts", "reports");
@@ -40,6 +41,16 @@ test("committed notebooks: nbformat 4.5, cell ids, tslab kernelspec, no outputs"
     assert.equal(code[0].match(/name:\s*"([^"]+)"/)[1], path.basename(file, ".ipynb"), `${file}: setupNotebook name must match the file name`);
     assert.match(code.at(-1), /results\.show\(\)/, `${file}: last code cell must call results.show()`);
   }
+});
+
+test("committed notebooks: code cells are prettier-formatted (node scripts/nb.mjs format)", async () => {
+  const stale = [];
+  for (const file of committed) {
+    const nb = JSON.parse(fs.readFileSync(path.join(ROOT, file), "utf8"));
+    const changed = await formatNotebook(nb);
+    if (changed.length) stale.push(`${file}: cells ${changed.join(", ")}`);
+  }
+  assert.deepEqual(stale, [], "run `node scripts/nb.mjs format notebooks/*.ipynb`");
 });
 
 let firstRun = null;
