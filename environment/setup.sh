@@ -85,8 +85,9 @@ fi
 
 # --- 5. tslab kernel in .jupyter/ ----------------------------------------------------------------------
 KERNEL_JSON=.jupyter/share/jupyter/kernels/tslab/kernel.json
-if [ ! -f "$KERNEL_JSON" ] || ! grep -q "$ROOT/node_modules/.bin/tslab" "$KERNEL_JSON"; then
+# The kernel starts through environment/tslab-kernel.js (tslab's main with serialised ZeroMQ sends).
+if [ ! -f "$KERNEL_JSON" ] || ! grep -q "$ROOT/environment/tslab-kernel.js" "$KERNEL_JSON"; then
   say "registering the tslab kernel in .jupyter/ (python: $PY)"
-  node_modules/.bin/tslab install --python="$PY" --binary="$ROOT/node_modules/.bin/tslab" --prefix="$ROOT/.jupyter" >/dev/null
+  node_modules/.bin/tslab install --python="$PY" --binary="$ROOT/environment/tslab-kernel.js" --prefix="$ROOT/.jupyter" >/dev/null
 fi
 echo "$PY" > .jupyter/python
