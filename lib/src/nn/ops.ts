@@ -1,8 +1,10 @@
 /**
- * Building blocks of a decoder-only transformer, written for the WASM backend: every matmul goes
- * through `matmul` / `linear`, whose gradients use explicit transposes (tfjs-backend-wasm 4.22 runs
- * `matMul(a, b, transposeA, transposeB)` with a flag set roughly an order of magnitude slower than
- * a `transpose` followed by a plain `matMul`, and tfjs' own matMul gradient uses the flags).
+ * Building blocks of a decoder-only transformer. Every matmul goes through `matmul` / `linear`,
+ * whose gradients use explicit transposes and plain products. This was written before `lib/wasm`
+ * replaced the WASM backend's slow transposed `BatchMatMul` (10–60× slower on stock tfjs 4.22);
+ * with lib's kernels both paths are about equally fast. It is kept because the committed nano-Qwen
+ * weights and notebook 09's recorded results were produced through it, and because it keeps the
+ * model fast on a stock WASM backend (`PAPERS_WASM_KERNELS=0`) too.
  */
 import * as tf from "@tensorflow/tfjs";
 
