@@ -14,6 +14,8 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+// Written into every results file, so a results file always says which run made it.
+const RUN_ID = `runner ${new Date().toISOString()} pid ${process.pid}`;
 
 export function parseArgs(argv) {
   const opts = { profile: "full", only: null, timeout: 1800, jobs: os.cpus().length, out: path.join(ROOT, "reports"), html: true };
@@ -68,6 +70,7 @@ export function runOne(nbPath, opts) {
     JUPYTER_PATH: path.join(ROOT, ".jupyter", "share", "jupyter"),
     PAPERS_PROFILE: opts.profile,
     PAPERS_RESULTS_DIR: resultsDir,
+    PAPERS_RUN_ID: opts.runId ?? RUN_ID,
     PYDEVD_DISABLE_FILE_VALIDATION: "1",
   };
   const args = [

@@ -26,11 +26,19 @@ export interface CheckRecord {
   /** A negative control passes when the deliberately wrong variant fails its check. */
   negativeControl?: boolean;
   note?: string;
+  /**
+   * Where the reference value comes from, in words a reader of the repository can follow: the
+   * paper's section/table/figure/equation, a public config file, a standard, or a reference
+   * computation the repository re-runs (script + committed output).
+   */
+  source?: string;
 }
 
 export interface CheckOptions {
   kind?: CheckKind;
   note?: string;
+  /** Where the reference value comes from (see `CheckRecord.source`). */
+  source?: string;
 }
 
 export interface CloseOptions extends CheckOptions {
@@ -54,13 +62,19 @@ export interface ResultsFile {
   /** numTensors at each `show()` in this kernel session (re-running cells must not grow it). */
   numTensorsPerShow: number[];
   writtenAt: string;
+  /** Who wrote the file: the runner (`PAPERS_RUN_ID`, set by scripts/run-notebooks.mjs) or `interactive`. */
+  run: string;
 }
 
 const showHistory = new Map<string, number[]>();
 
-/** Where results JSON files go: `PAPERS_RESULTS_DIR`, else `<repo>/reports/results`. */
+/**
+ * Where results JSON files go: `PAPERS_RESULTS_DIR` (the runner sets it to `<out>/results`), else
+ * `<repo>/.cache/results` — so a notebook run by hand in JupyterLab never overwrites the results
+ * that the main job wrote beside its reports.
+ */
 export function resultsDir(): string {
-  return process.env.PAPERS_RESULTS_DIR ?? path.join(repoRoot(), "reports", "results");
+  return process.env.PAPERS_RESULTS_DIR ?? path.join(repoRoot(), ".cache", "results");
 }
 
 /** Whether `ours` is within tolerance of `paper`. Tolerance can be relative, absolute or both (either passes). */
@@ -111,6 +125,7 @@ export class Results {
       tolerance: tolText(opts),
       pass,
       note: opts.note,
+      source: opts.source,
     });
   }
 
@@ -125,6 +140,7 @@ export class Results {
       tolerance: `in [${formatNumber(lo)}, ${formatNumber(hi)}]`,
       pass,
       note: opts.note,
+      source: opts.source,
     });
   }
 
@@ -153,6 +169,7 @@ export class Results {
       tolerance: "ordering",
       pass,
       note: opts.note,
+      source: opts.source,
     });
   }
 
@@ -170,6 +187,7 @@ export class Results {
       tolerance: opts.tolerance ?? "—",
       pass: Boolean(pass),
       note: opts.note,
+      source: opts.source,
     });
   }
 
@@ -191,6 +209,7 @@ export class Results {
       pass: !wrongVariantPasses,
       negativeControl: true,
       note: opts.note ?? "negative control: the wrong variant must fail its check",
+      source: opts.source,
     });
   }
 
@@ -237,6 +256,7 @@ export class Results {
       numTensors,
       numTensorsPerShow: [...hist],
       writtenAt: new Date().toISOString(),
+      run: process.env.PAPERS_RUN_ID ?? "interactive",
     };
     const file = path.join(dir, `${this.notebook}.results.json`);
     fs.writeFileSync(file, JSON.stringify(out, null, 2));
@@ -254,7 +274,8 @@ export class Results {
     const rows: Row[] = this.all.map((c) => ({
       check: c.name + (c.negativeControl ? " (negative control)" : ""),
       kind: c.kind,
-      paper: c.paper,
+      reference: c.paper,
+      source: c.source ?? "",
       ours: c.ours,
       tolerance: c.tolerance,
       result: c.pass ? "✔ pass" : "✘ FAIL",
