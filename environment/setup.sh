@@ -76,6 +76,18 @@ if [ "$WANT_BROWSER" = 1 ] && ! command -v chromium >/dev/null 2>&1 && [ ! -x /u
   fi
 fi
 
+# --- 3b. DejaVu fonts (notebook 05 renders text with a real font through @napi-rs/canvas) --------------
+if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing fonts-dejavu-core from apt"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends fonts-dejavu-core >/dev/null
+  else
+    say "DejaVu fonts not found (apt-get install fonts-dejavu-core): notebook 05 falls back to its bitmap font"
+  fi
+fi
+
 # --- 4. lib ------------------------------------------------------------------------------------------
 if [ ! -f lib/dist/index.js ] || [ -n "$(find lib/src lib/tsconfig.json -newer lib/dist/index.js -print -quit 2>/dev/null)" ]; then
   say "building lib"
