@@ -3,7 +3,8 @@
 // the executed .ipynb, an offline HTML report and the results JSON per notebook, then index.html.
 //
 //   node scripts/run-notebooks.mjs [--profile quick|full] [--only 01,06] [--timeout SEC]
-//                                  [--jobs N] [--out DIR] [--no-html]
+//                                  [--jobs N] [--out DIR] [--no-html] [--dir FOLDER]
+// (--dir runs every .ipynb in another folder, e.g. the tests' fixtures, instead of notebooks/.)
 //
 // A notebook fails when a cell fails, when it records no results, or when any recorded check fails.
 // The process exits non-zero if any notebook failed.
@@ -18,7 +19,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const RUN_ID = `runner ${new Date().toISOString()} pid ${process.pid}`;
 
 export function parseArgs(argv) {
-  const opts = { profile: "full", only: null, timeout: 1800, jobs: os.cpus().length, out: path.join(ROOT, "reports"), html: true };
+  const opts = { profile: "full", only: null, dir: null, timeout: 1800, jobs: os.cpus().length, out: path.join(ROOT, "reports"), html: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -28,6 +29,7 @@ export function parseArgs(argv) {
     if (a === "--profile") opts.profile = val();
     else if (a === "--only") opts.only = val().split(",").map((s) => s.trim()).filter(Boolean);
     else if (a === "--timeout") opts.timeout = Number(val());
+    else if (a === "--dir") opts.dir = val();
     else if (a === "--jobs") opts.jobs = Number(val());
     else if (a === "--out") opts.out = path.resolve(val());
     else if (a === "--no-html") opts.html = false;
@@ -40,9 +42,12 @@ export function parseArgs(argv) {
   return opts;
 }
 
-export function listNotebooks(only) {
-  const dir = path.join(ROOT, "notebooks");
-  const all = fs.readdirSync(dir).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort();
+/** The notebooks to run: `notebooks/NN-name.ipynb`, or every `*.ipynb` in another folder (`--dir`). */
+export function listNotebooks(only, dir = null) {
+  const pattern = dir ? /^[^.].*\.ipynb$/ : /^\d\d-.*\.ipynb$/;
+  dir = dir ? path.resolve(dir) : path.join(ROOT, "notebooks");
+  if (!fs.existsSync(dir)) throw new Error(`no such folder: ${dir}`);
+  const all = fs.readdirSync(dir).filter((f) => pattern.test(f)).sort();
   const picked = only ? all.filter((f) => only.some((o) => f.startsWith(o))) : all;
   const unknown = (only ?? []).filter((o) => !all.some((f) => f.startsWith(o)));
   if (unknown.length) throw new Error(`no notebook matches ${unknown.join(", ")} (have: ${all.join(", ")})`);
@@ -144,7 +149,7 @@ ${trs}
 }
 
 export async function runNotebooks(opts) {
-  const notebooks = listNotebooks(opts.only);
+  const notebooks = listNotebooks(opts.only, opts.dir);
   fs.mkdirSync(path.join(opts.out, "executed"), { recursive: true });
   fs.mkdirSync(path.join(opts.out, "results"), { recursive: true });
   console.log(`Running ${notebooks.length} notebook(s), profile ${opts.profile}, ${opts.jobs} at a time → ${path.relative(ROOT, opts.out) || "."}/`);
@@ -181,7 +186,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     process.exit(2);
   }
   if (opts.help) {
-    console.log(fs.readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n").slice(1, 9).map((l) => l.replace(/^\/\/ ?/, "")).join("\n"));
+    console.log(fs.readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n").slice(1, 10).map((l) => l.replace(/^\/\/ ?/, "")).join("\n"));
     process.exit(0);
   }
   runNotebooks(opts).then(
