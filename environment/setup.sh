@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent set-up, run at the start of `npm run reports` and `npm test`:
 #   1. npm dependencies (installed when missing or when package-lock.json changed),
-#   2. Jupyter's nbconvert / nbclient / classic notebook server (from apt when absent and possible),
+#   2. Jupyter (JupyterLab, nbconvert, nbclient, ipykernel) in the project venv .venv/ (apt as fallback),
 #   3. Chromium for the browser tests (with --browser),
 #   4. the compiled `lib` (lib/dist),
 #   5. the tslab kernel registered in the project-local Jupyter directory .jupyter/.
@@ -35,32 +35,77 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
   echo "$lock_hash" > "$stamp"
 fi
 
-# --- 2. Jupyter (nbconvert, nbclient, classic notebook, ipykernel for `tslab install`) -----------
-find_python() {
+# --- 2. Jupyter: the project's own virtual environment .venv/ ------------------------------------------
+# JupyterLab, nbconvert, nbclient, ipykernel (+ NumPy/SciPy for scripts/reference/) at the exact versions
+# of environment/requirements.txt, reinstalled only when that file changes. pip's own configuration
+# decides where packages come from; --retries 0 --timeout 5 keeps an unreachable index from stalling it.
+# Where no venv can be made, Debian's packages are the fallback (classic nbconvert/nbclient, no JupyterLab).
+REQ=environment/requirements.txt
+VENV=.venv
+req_hash=$(sha1sum "$REQ" | cut -d' ' -f1)
+venv_ready() {
+  [ -x "$VENV/bin/python" ] && [ "$(cat "$VENV/.papers-req-hash" 2>/dev/null)" = "$req_hash" ] &&
+    "$VENV/bin/python" -c 'import jupyterlab, nbconvert, nbclient, ipykernel, jupyter_client' >/dev/null 2>&1
+}
+base_python() {
+  for py in python3 /usr/bin/python3; do
+    if command -v "$py" >/dev/null 2>&1 && "$py" -c 'import venv, ensurepip' >/dev/null 2>&1; then command -v "$py"; return 0; fi
+  done
+  return 1
+}
+make_venv() {
+  local base
+  if ! base=$(base_python); then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      say "installing python3-venv from apt (to create .venv/)"
+      export DEBIAN_FRONTEND=noninteractive
+      apt-get update -qq && apt-get install -y -qq --no-install-recommends python3-venv >/dev/null || return 1
+    fi
+    base=$(base_python) || return 1
+  fi
+  say "creating .venv/ with $("$base" --version 2>&1) and installing environment/requirements.txt (about 30 s)"
+  rm -rf "$VENV"
+  "$base" -m venv "$VENV" || return 1
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --retries 0 --timeout 5 -r "$REQ" 2>&1 |
+    grep -v "is ignored: it is neither a file nor a directory" >&2 || true
+  "$VENV/bin/python" -c 'import jupyterlab, nbconvert, nbclient, ipykernel, jupyter_client' >/dev/null 2>&1 || return 1
+  echo "$req_hash" > "$VENV/.papers-req-hash"
+}
+debian_python() {
   for py in /usr/bin/python3 python3; do
-    if command -v "$py" >/dev/null 2>&1 && "$py" -c 'import nbconvert, nbclient, notebook, jupyter_client, IPython' >/dev/null 2>&1; then
+    if command -v "$py" >/dev/null 2>&1 && "$py" -c 'import nbconvert, nbclient, jupyter_client, IPython' >/dev/null 2>&1; then
       command -v "$py"; return 0
     fi
   done
   return 1
 }
-if ! PY=$(find_python); then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    say "installing Jupyter from apt (jupyter-nbconvert python3-nbclient jupyter-notebook python3-ipykernel)"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends jupyter-nbconvert python3-nbclient jupyter-notebook \
-      python3-ipykernel python3-jupyter-client >/dev/null
+if venv_ready || make_venv; then
+  PY=$ROOT/$VENV/bin/python
+  # environment/python (the offline-report exporter, "Report" in JupyterLab's export menu) on the venv's path.
+  site=$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+  if [ "$(cat "$site/papers-report.pth" 2>/dev/null)" != "$ROOT/environment/python" ]; then
+    echo "$ROOT/environment/python" > "$site/papers-report.pth"
   fi
-  if ! PY=$(find_python); then
-    cat >&2 <<'MSG'
-[setup] Jupyter's nbconvert/nbclient/notebook are missing and could not be installed from apt
-        (needs root on Debian/Ubuntu). Install them into the python3 on your PATH with one of:
-          python3 -m pip install -r environment/requirements.txt
-          conda env create -f environment/environment.yml && conda activate paper-notebooks
-        then run this command again.
+else
+  rm -rf "$VENV"
+  say "could not build .venv/ from $REQ (see pip's message above): falling back to Debian's nbconvert/nbclient, without JupyterLab"
+  if ! PY=$(debian_python); then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      say "installing Jupyter from apt (jupyter-nbconvert python3-nbclient python3-ipykernel)"
+      export DEBIAN_FRONTEND=noninteractive
+      apt-get update -qq
+      apt-get install -y -qq --no-install-recommends jupyter-nbconvert python3-nbclient python3-ipykernel \
+        python3-jupyter-client >/dev/null
+    fi
+    if ! PY=$(debian_python); then
+      cat >&2 <<'MSG'
+[setup] Jupyter could not be installed: neither a virtual environment (python3 -m venv + pip) nor, as root on
+        Debian/Ubuntu, apt was available. Make one yourself and run this command again:
+          python3 -m venv .venv && .venv/bin/pip install -r environment/requirements.txt
+        or: conda env create -f environment/environment.yml && conda activate paper-notebooks
 MSG
-    exit 1
+      exit 1
+    fi
   fi
 fi
 
@@ -98,7 +143,7 @@ fi
 # --- 5. tslab kernel in .jupyter/ ----------------------------------------------------------------------
 KERNEL_JSON=.jupyter/share/jupyter/kernels/tslab/kernel.json
 # The kernel starts through environment/tslab-kernel.js (tslab's main with serialised ZeroMQ sends).
-if [ ! -f "$KERNEL_JSON" ] || ! grep -q "$ROOT/environment/tslab-kernel.js" "$KERNEL_JSON"; then
+if [ ! -f "$KERNEL_JSON" ] || ! grep -q "$ROOT/environment/tslab-kernel.js" "$KERNEL_JSON" || [ "$(cat .jupyter/python 2>/dev/null)" != "$PY" ]; then
   say "registering the tslab kernel in .jupyter/ (python: $PY)"
   node_modules/.bin/tslab install --python="$PY" --binary="$ROOT/environment/tslab-kernel.js" --prefix="$ROOT/.jupyter" >/dev/null
 fi

@@ -17,6 +17,7 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernel
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(ROOT, "environment", "python"))  # papers_report
 
 
 def cell_stderr(cell):
@@ -30,16 +31,9 @@ def cell_stderr(cell):
 
 
 def export_html(nb, out_html):
-    from nbconvert import HTMLExporter
+    from papers_report import html_exporter
 
-    mathjax = os.path.join(ROOT, "node_modules", "mathjax", "es5", "tex-svg-full.js")
-    with open(mathjax, encoding="utf-8") as f:
-        mathjax_js = f.read().replace("</script", "<\\/script")
-    exporter = HTMLExporter(
-        template_name="offline",
-        extra_template_basedirs=[os.path.join(HERE, "report-template")],
-    )
-    body, _ = exporter.from_notebook_node(nb, resources={"papers_mathjax_js": mathjax_js})
+    body, _ = html_exporter().from_notebook_node(nb)
     with open(out_html, "w", encoding="utf-8") as f:
         f.write(body)
 

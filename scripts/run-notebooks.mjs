@@ -3,7 +3,10 @@
 // the executed .ipynb, an offline HTML report and the results JSON per notebook, then index.html.
 //
 //   node scripts/run-notebooks.mjs [--profile quick|full] [--only 01,06] [--timeout SEC]
-//                                  [--jobs N] [--out DIR] [--no-html]
+//                                  [--jobs N] [--out DIR] [--no-html] [--dir FOLDER] [--force]
+// Notebooks whose inputs did not change since their last successful run under the same --out are reused
+// from the cache (scripts/run-cache.mjs); --force runs them all. The rest run longest first (last recorded
+// times), --jobs at a time (default: the number of cores). --dir runs every .ipynb in another folder.
 //
 // A notebook fails when a cell fails, when it records no results, or when any recorded check fails.
 // The process exits non-zero if any notebook failed.
@@ -12,13 +15,15 @@ import os from "node:os";
 import path from "node:path";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { sharedInputsHash, runKey, lookup, store, forget, readTimes, writeTimes } from "./run-cache.mjs";
+import { writeIndex, writeClaims } from "./report-index.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 // Written into every results file, so a results file always says which run made it.
 const RUN_ID = `runner ${new Date().toISOString()} pid ${process.pid}`;
 
 export function parseArgs(argv) {
-  const opts = { profile: "full", only: null, timeout: 1800, jobs: os.cpus().length, out: path.join(ROOT, "reports"), html: true };
+  const opts = { profile: "full", only: null, dir: null, timeout: 1800, jobs: os.cpus().length, out: path.join(ROOT, "reports"), html: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -28,9 +33,11 @@ export function parseArgs(argv) {
     if (a === "--profile") opts.profile = val();
     else if (a === "--only") opts.only = val().split(",").map((s) => s.trim()).filter(Boolean);
     else if (a === "--timeout") opts.timeout = Number(val());
+    else if (a === "--dir") opts.dir = val();
     else if (a === "--jobs") opts.jobs = Number(val());
     else if (a === "--out") opts.out = path.resolve(val());
     else if (a === "--no-html") opts.html = false;
+    else if (a === "--force") opts.force = true;
     else if (a === "--help" || a === "-h") opts.help = true;
     else throw new Error(`unknown option ${a} (see --help)`);
   }
@@ -40,9 +47,12 @@ export function parseArgs(argv) {
   return opts;
 }
 
-export function listNotebooks(only) {
-  const dir = path.join(ROOT, "notebooks");
-  const all = fs.readdirSync(dir).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort();
+/** The notebooks to run: `notebooks/NN-name.ipynb`, or every `*.ipynb` in another folder (`--dir`). */
+export function listNotebooks(only, dir = null) {
+  const pattern = dir ? /^[^.].*\.ipynb$/ : /^\d\d-.*\.ipynb$/;
+  dir = dir ? path.resolve(dir) : path.join(ROOT, "notebooks");
+  if (!fs.existsSync(dir)) throw new Error(`no such folder: ${dir}`);
+  const all = fs.readdirSync(dir).filter((f) => pattern.test(f)).sort();
   const picked = only ? all.filter((f) => only.some((o) => f.startsWith(o))) : all;
   const unknown = (only ?? []).filter((o) => !all.some((f) => f.startsWith(o)));
   if (unknown.length) throw new Error(`no notebook matches ${unknown.join(", ")} (have: ${all.join(", ")})`);
@@ -118,57 +128,96 @@ export function runOne(nbPath, opts) {
   });
 }
 
-function escapeHtml(s) {
-  return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
+const fmtTime = (sec) => (sec >= 90 ? `${(sec / 60).toFixed(1)} min` : `${Math.round(sec)} s`);
 
-export function writeIndex(outDir, rows, opts) {
-  const trs = rows
-    .map((r) => {
-      const ok = r.status === "ok";
-      const s = r.results?.summary;
-      return `<tr style="background:${ok ? "#eaf7ea" : "#fbe3e3"}"><td><a href="${r.notebook}.html">${r.notebook}</a></td>` +
-        `<td>${ok ? "✔ ok" : "✘ " + escapeHtml(r.status)}</td><td style="text-align:right">${r.seconds.toFixed(1)} s</td>` +
-        `<td style="text-align:right">${s ? `${s.passed}/${s.total}` : "—"}</td><td style="text-align:right">${s ? s.failed : "—"}</td>` +
-        `<td><pre style="margin:0;white-space:pre-wrap">${r.error ? escapeHtml(r.error.slice(0, 1500)) : ""}</pre></td></tr>`;
-    })
-    .join("\n");
-  const html = `<!DOCTYPE html><html><head><meta charset="utf-8"><title>Paper notebooks — reports</title>
-<style>body{font-family:sans-serif;margin:2em}td,th{padding:4px 10px;border-bottom:1px solid #ddd;vertical-align:top}</style></head>
-<body><h1>Paper notebooks — reports</h1><p>Profile <b>${opts.profile}</b>, generated ${new Date().toISOString()} on ${os.cpus().length} cores, Node ${process.version}.</p>
-<table><thead><tr><th>notebook</th><th>status</th><th>run time</th><th>checks passed</th><th>checks failed</th><th>error</th></tr></thead><tbody>
-${trs}
-</tbody></table></body></html>\n`;
-  fs.writeFileSync(path.join(outDir, "index.html"), html);
-  fs.writeFileSync(path.join(outDir, "index.json"), JSON.stringify({ profile: opts.profile, notebooks: rows.map(({ results, ...r }) => ({ ...r, summary: results?.summary ?? null })) }, null, 2));
+/** Longest first by the last recorded run time; notebooks never timed keep file order, ahead of the rest. */
+export function scheduleOrder(notebooks, times) {
+  const t = (nb) => times[path.basename(nb, ".ipynb")];
+  const known = notebooks.filter((nb) => typeof t(nb) === "number").sort((a, b) => t(b) - t(a));
+  return [...notebooks.filter((nb) => typeof t(nb) !== "number"), ...known];
 }
 
 export async function runNotebooks(opts) {
-  const notebooks = listNotebooks(opts.only);
+  const all = listNotebooks(opts.only, opts.dir);
   fs.mkdirSync(path.join(opts.out, "executed"), { recursive: true });
   fs.mkdirSync(path.join(opts.out, "results"), { recursive: true });
-  console.log(`Running ${notebooks.length} notebook(s), profile ${opts.profile}, ${opts.jobs} at a time → ${path.relative(ROOT, opts.out) || "."}/`);
+  const allTimes = readTimes(opts.out);
+  const times = allTimes[opts.profile] ?? {};
+  const shared = sharedInputsHash(ROOT);
   const rows = [];
+  // Cache hits first: they cost nothing and leave the workers to what must run.
+  const pending = [];
+  for (const nb of all) {
+    const name = path.basename(nb, ".ipynb");
+    const key = runKey(nb, shared, opts);
+    const hit = opts.force ? null : lookup(opts.out, name, key, opts.html);
+    if (hit) rows.push(hit);
+    else pending.push({ nb, name, key });
+  }
+  const order = scheduleOrder(pending.map((p) => p.nb), times).map((nb) => pending.find((p) => p.nb === nb));
+  console.log(
+    `Running ${order.length} notebook(s), profile ${opts.profile}, ${opts.jobs} at a time → ${path.relative(ROOT, opts.out) || "."}/` +
+      (rows.length ? `; ${rows.length} unchanged since their last run, reused from the cache (${rows.map((r) => r.notebook).join(", ")}; --force runs them too)` : ""),
+  );
+  const known = Object.values(times).filter((x) => typeof x === "number");
+  const guess = (name) => times[name] ?? (known.length ? known.reduce((a, b) => a + b, 0) / known.length : 60);
+  const running = new Map();
+  let done = 0;
+  const t0 = Date.now();
+  const status = () => {
+    const now = Date.now();
+    const left = order.filter((p) => !running.has(p.name) && !rows.some((r) => r.notebook === p.name && !r.cached)).map((p) => guess(p.name));
+    const runLeft = [...running.entries()].map(([n, start]) => Math.max(5, guess(n) - (now - start) / 1000));
+    const eta = (left.reduce((a, b) => a + b, 0) + runLeft.reduce((a, b) => a + b, 0)) / Math.max(1, opts.jobs);
+    const names = [...running.entries()].map(([n, start]) => `${n} ${fmtTime((now - start) / 1000)}`).join(", ");
+    return `  [${done}/${order.length} done · running ${running.size}${names ? ` (${names})` : ""} · ${left.length} waiting · ETA ≈ ${fmtTime(eta)}]`;
+  };
+  const ticker = setInterval(() => console.log(status()), 60_000);
+  ticker.unref();
   let next = 0;
   const worker = async () => {
-    while (next < notebooks.length) {
-      const nb = notebooks[next++];
-      console.log(`  ▶ ${path.basename(nb)} …`);
+    while (next < order.length) {
+      const { nb, name, key } = order[next++];
+      running.set(name, Date.now());
+      console.log(`  ▶ ${path.basename(nb)} (last run ${times[name] ? fmtTime(times[name]) : "not timed yet"})`);
       const r = await runOne(nb, opts);
+      running.delete(name);
+      done++;
       rows.push(r);
+      if (r.status === "ok") {
+        store(opts.out, name, key, r);
+        times[name] = Math.round(r.seconds * 10) / 10;
+      } else forget(opts.out, name);
       const s = r.results?.summary;
       console.log(`  ${r.status === "ok" ? "✔" : "✘"} ${r.notebook}: ${r.status} in ${r.seconds.toFixed(1)} s` + (s ? `, checks ${s.passed}/${s.total}` : ""));
       if (r.status !== "ok") {
         console.log(`    failing cell: ${r.failedCell ?? "?"}`);
         for (const line of String(r.error ?? "").split("\n").slice(0, 40)) console.log(`    | ${line}`);
       }
+      if (next < order.length || running.size) console.log(status());
     }
   };
-  await Promise.all(Array.from({ length: Math.min(opts.jobs, notebooks.length) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.min(opts.jobs, order.length) }, worker));
+  } finally {
+    clearInterval(ticker);
+  }
+  allTimes[opts.profile] = times;
+  writeTimes(opts.out, allTimes);
   rows.sort((a, b) => a.notebook.localeCompare(b.notebook));
   writeIndex(opts.out, rows, opts);
+  writeClaims(opts.out, rows, opts);
+  console.log(`\n  ${"notebook".padEnd(24)} ${"status".padEnd(14)} ${"time".padStart(9)}  checks`);
+  for (const r of rows) {
+    const s = r.results?.summary;
+    console.log(`  ${r.notebook.padEnd(24)} ${r.status.padEnd(14)} ${(r.cached ? "cached" : fmtTime(r.seconds)).padStart(9)}  ${s ? `${s.passed}/${s.total}` : "—"}`);
+  }
   const failed = rows.filter((r) => r.status !== "ok");
-  console.log(`${rows.length - failed.length}/${rows.length} notebooks ok` + (failed.length ? `; failed: ${failed.map((r) => r.notebook).join(", ")}` : "") + ` — ${path.join(path.relative(ROOT, opts.out) || ".", "index.html")}`);
+  console.log(
+    `${rows.length - failed.length}/${rows.length} notebooks ok` +
+      (failed.length ? `; failed: ${failed.map((r) => r.notebook).join(", ")}` : "") +
+      ` in ${fmtTime((Date.now() - t0) / 1000)} wall — ${path.join(path.relative(ROOT, opts.out) || ".", "index.html")}`,
+  );
   return rows;
 }
 
@@ -181,7 +230,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     process.exit(2);
   }
   if (opts.help) {
-    console.log(fs.readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n").slice(1, 9).map((l) => l.replace(/^\/\/ ?/, "")).join("\n"));
+    console.log(fs.readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n").slice(1, 13).map((l) => l.replace(/^\/\/ ?/, "")).join("\n"));
     process.exit(0);
   }
   runNotebooks(opts).then(

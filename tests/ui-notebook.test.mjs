@@ -1,28 +1,31 @@
-// Real-client test: the notebooks opened and re-executed in a Jupyter UI in a real browser.
+// Real-client test: the notebooks opened and re-executed in JupyterLab 4 in a real browser, as a reader
+// meets them.
 //
-// Starts Debian's classic Jupyter Notebook server (the set-up step installs it) on 127.0.0.1, a free
-// port and a random token, with the project-local tslab kernel; opens the tour and one paper
-// notebook in headless Chromium (playwright-core, /usr/bin/chromium) and, through the notebook's
-// own menus, runs:
-//   1. Cell → Run All on a fresh kernel, then checks every code cell: it ran (execute_reply "ok"),
+// Starts JupyterLab from the project's .venv/ exactly as `npm run lab` does (scripts/lab.mjs builds the
+// command, environment/jupyter_server_config.py configures it) on 127.0.0.1, a free port and a random
+// token, with the project-local tslab kernel; opens the tour and one paper notebook in headless Chromium
+// (playwright-core, /usr/bin/chromium) and, through JupyterLab's own menus, runs:
+//   1. Run → Run All Cells on a fresh kernel, then checks every code cell: it ran (execute_reply "ok"),
 //      produced output, and wrote nothing to stderr and no error; plotly figures drew (main-svg with
 //      data traces); LaTeX in Markdown and in `text/latex` outputs was typeset by MathJax; each
 //      progress bar is one element, updated in place, showing its final state;
-//   2. Cell → Run All again in the same kernel: same checks, and the results JSON's
+//   2. Run → Run All Cells again in the same kernel: same checks, and the results JSON's
 //      `numTensorsPerShow` must not grow (no tensors leaked by re-running);
-//   3. Cell → Run All Below from a code cell in the middle (its names are redeclared): same checks,
-//      and again no growth of `numTensorsPerShow`;
-//   4. Kernel → Restart & Run All: same checks, and the results JSON must reproduce the one from
-//      step 1 (everything but `timings`, `writtenAt` and `numTensorsPerShow`).
-// A screenshot of each checked notebook goes to test-artifacts/ui/<notebook>.png.
+//   3. Run → Run Selected Cell and All Below from a code cell in the middle: same checks, no growth;
+//   4. Kernel → Restart Kernel and Run All Cells…: same checks, and the results JSON must reproduce the
+//      one from step 1 (everything but `timings`, `writtenAt` and `numTensorsPerShow`);
+//   5. File → Save and Export Notebook As → Report: the downloaded HTML, opened in Chromium with every
+//      request outside file:/data:/blob: blocked, draws its plotly figures and shows typeset math.
+// Screenshots go to test-artifacts/ui/<notebook>.png and <notebook>-report.png.
 //
 // The notebooks run from a scratch copy under test-artifacts/ui/ (git-ignored), so the server can
 // never write outputs into the committed, output-free notebooks (the test checks they still are).
-// The server is stopped by its own pid in `after`.
+// The server is stopped by its own pid in `after`, and no kernel process may outlive it.
 //
 // A code cell that is meant to print nothing can carry the tag "no-output" (`// %% tags=["no-output"]`).
-// Environment: PAPERS_UI_PAPER=NN-name picks the paper notebook; PAPERS_UI_RUN_TIMEOUT_S (default
-// 300) bounds each run of a notebook; PAPERS_SKIP_UI=1 skips this file.
+// Environment: PAPERS_UI_PAPER=NN-name picks the paper notebook; PAPERS_UI_ALL=1 checks every notebook
+// (a release check); PAPERS_UI_RUN_TIMEOUT_S (default 300) bounds each run of a notebook;
+// PAPERS_SKIP_UI=1 skips this file.
 //
 //   node --test tests/ui-notebook.test.mjs
 import test, { describe, before, after } from "node:test";
@@ -33,7 +36,7 @@ import path from "node:path";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
-import { startNotebookServer, NotebookPage, CHROMIUM_ARGS } from "./ui/jupyter.mjs";
+import { startLabServer, LabPage, CHROMIUM_ARGS, alive, inspectOfflineReport } from "./ui/jupyterlab.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const ARTIFACTS = path.join(ROOT, "test-artifacts", "ui");
@@ -82,13 +85,20 @@ function preflight() {
   if (!fs.existsSync(path.join(ROOT, "lib", "dist", "index.js"))) missing.push("lib/dist (lib not built)");
   if (!fs.existsSync(CHROMIUM)) missing.push(`${CHROMIUM} (Chromium)`);
   if (missing.length) throw new Error(`UI test prerequisites missing: ${missing.join("; ")}. Run \`bash environment/setup.sh --browser\` first.`);
-  return { python: fs.readFileSync(pyFile, "utf8").trim() };
+  const python = fs.readFileSync(pyFile, "utf8").trim();
+  try {
+    execFileSync(python, ["-c", "import jupyterlab"], { stdio: "ignore" });
+  } catch {
+    throw new Error(`JupyterLab is not installed for ${python}: run \`bash environment/setup.sh\` (it builds .venv/) and read its messages`);
+  }
+  return { python };
 }
 
 const pre = preflight();
 const paper = pre.skip ? { skip: pre.skip } : pickPaperNotebook();
 
 let server = null;
+const kernelPidsSeen = [];
 let browser = null;
 let workDir = null;
 let tmpDir = null;
@@ -117,15 +127,10 @@ before(async () => {
   tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), "papers-ui-"));
   resultsDir = path.join(tmpDir, "results");
   fs.mkdirSync(resultsDir);
-  server = await startNotebookServer({
+  server = await startLabServer({
     python: pre.python,
-    notebookDir: workDir,
     stateDir: path.join(tmpDir, "jupyter"),
-    env: {
-      JUPYTER_PATH: path.join(ROOT, ".jupyter", "share", "jupyter"),
-      PAPERS_PROFILE: "quick",
-      PAPERS_RESULTS_DIR: resultsDir,
-    },
+    env: { PAPERS_PROFILE: "quick", PAPERS_RESULTS_DIR: resultsDir },
   });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
 });
@@ -141,8 +146,10 @@ after(async () => {
     } catch {
       /* best effort */
     }
-    console.error(`notebook server (pid ${server.pid}) stopped in ${((Date.now() - s0) / 1000).toFixed(1)} s`);
-    if (!server.exited) errors.push(new Error(`the notebook server (pid ${server.pid}) did not exit: ${JSON.stringify(exit)}`));
+    console.error(`JupyterLab (pid ${server.pid}) stopped in ${((Date.now() - s0) / 1000).toFixed(1)} s`);
+    if (!server.exited) errors.push(new Error(`JupyterLab (pid ${server.pid}) did not exit: ${JSON.stringify(exit)}`));
+    const left = kernelPidsSeen.filter(alive);
+    if (left.length) errors.push(new Error(`kernel process(es) ${left.join(", ")} outlived the server`));
   }
   for (const dir of [workDir, tmpDir]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
   if (errors.length) throw errors[0];
@@ -193,9 +200,8 @@ function problemsAfterRun(state, ran, { full, requireProgress, requireLatexOutpu
       if (everyCellOutputs) say(c, "produced no output");
       else silent.push(c.index);
     }
-    // Progress bars: one element per bar (updated in place, not appended), in the final state.
-    for (const b of c.bars) if (b.targets !== 1) say(c, `progress bar ${b.id} has ${b.targets} output slots`);
-    if (c.progressEls.length !== c.bars.length) say(c, `${c.progressEls.length} .papers-progress elements for ${c.bars.length} progress bar(s)`);
+    // Progress bars: one element per bar output (updated in place, not appended), in the final state.
+    if (c.progressEls.length !== c.progressOutputs) say(c, `${c.progressEls.length} .papers-progress elements for ${c.progressOutputs} progress output(s)`);
     for (const text of c.progressEls) if (!/\btook\b/.test(text)) say(c, `progress bar not in its final state: ${JSON.stringify(text)}`);
     for (const l of c.latexOutputs) {
       if (l.mathJax === 0) say(c, "text/latex output was not typeset by MathJax");
@@ -210,7 +216,7 @@ function problemsAfterRun(state, ran, { full, requireProgress, requireLatexOutpu
   if (full) {
     if (!state.plotlyLoaded) problems.push("window.Plotly is not defined on the page");
     if (state.figures.length === 0) problems.push("no plotly figure (.papers-figure) on the page");
-    if (!state.mathJaxLoaded) problems.push("MathJax is not loaded on the page");
+    if (state.mathTypeset === 0) problems.push("no typeset math (mjx-container) on the page");
     const mathCells = state.cells.filter((c) => c.type === "markdown" && c.hasMath);
     if (mathCells.length === 0) problems.push("no Markdown cell with LaTeX ($...$ or $$...$$)");
     for (const m of mathCells) {
@@ -218,9 +224,9 @@ function problemsAfterRun(state, ran, { full, requireProgress, requireLatexOutpu
       else if (m.mathJax === 0) problems.push(`markdown cell ${m.index}: its LaTeX was not typeset by MathJax`);
       if (m.mathErrors > 0) problems.push(`markdown cell ${m.index}: MathJax reported ${m.mathErrors} error(s)`);
     }
-    const bars = code.flatMap((c) => c.bars);
-    if (requireProgress && bars.length === 0) problems.push("no progress bar (L.progress) was shown");
-    if (bars.length > 0 && !bars.some((b) => b.updates > 0)) problems.push("no progress bar was ever updated in place (no update_display_data arrived)");
+    const bars = code.reduce((n, c) => n + c.progressOutputs, 0);
+    if (requireProgress && bars === 0) problems.push("no progress bar (L.progress) was shown");
+    if (bars > 0 && !(state.displayUpdates > 0)) problems.push("no progress bar was ever updated in place (no update_display_data arrived)");
     if (requireLatexOutput && !code.some((c) => c.latexOutputs.length > 0)) problems.push("no text/latex output (L.showLatex) on the page");
   }
   return { problems, silent };
@@ -236,7 +242,8 @@ async function exerciseNotebook(t, original, opts) {
   const failedShot = path.join(ARTIFACTS, `${stem}-failed.png`);
   for (const f of [shot, failedShot]) fs.rmSync(f, { force: true });
   const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
-  const nbPage = new NotebookPage(await context.newPage());
+  const nbPage = new LabPage(await context.newPage());
+  const rel = path.relative(ROOT, path.join(workDir, "notebooks", file));
   const timings = {};
   const phase = async (name, fn) => {
     const s = Date.now();
@@ -265,7 +272,8 @@ async function exerciseNotebook(t, original, opts) {
   };
 
   try {
-    await phase("open + kernel start", () => nbPage.open(`${server.baseUrl}/notebooks/notebooks/${file}?token=${server.token}`, 120_000));
+    await phase("open + kernel start", () => nbPage.open(server.baseUrl, server.token, rel, 180_000));
+    kernelPidsSeen.push(...server.kernelPids());
     const first = await nbPage.state();
     assert.equal(first.kernelspec, "tslab", `${file}: the notebook's kernelspec is ${first.kernelspec}, expected tslab`);
     assert.equal(first.kernel, "tslab", `${file}: the UI started kernel ${first.kernel}, expected tslab`);
@@ -304,13 +312,25 @@ async function exerciseNotebook(t, original, opts) {
     );
 
     await phase("screenshot", () => nbPage.screenshot(shot));
+
+    // 5. Export through JupyterLab's own menu, then open the downloaded file offline.
+    const exported = path.join(ARTIFACTS, `${stem}-report.html`);
+    await phase("export (File → Save and Export Notebook As → Report)", () => nbPage.exportReport(exported));
+    const seen = await phase("exported report offline in Chromium", () => inspectOfflineReport(browser, exported, path.join(ARTIFACTS, `${stem}-report.png`)));
+    t.diagnostic(`${stem}: exported report ${(fs.statSync(exported).size / 1e6).toFixed(1)} MB, ${seen.drawn} figures drawn, ${seen.traces} traces, ${seen.math} math elements`);
+    assert.deepEqual(seen.external, [], `${stem}: the exported report tried to reach the network`);
+    assert.deepEqual(seen.errors, [], `${stem}: page errors in the exported report`);
+    assert.ok(seen.figures > 0 && seen.drawn === seen.figures, `${stem}: exported report drew ${seen.drawn} of ${seen.figures} figures`);
+    assert.ok(seen.traces > 0, `${stem}: exported report drew no plotly traces`);
+    assert.ok(seen.math > 0 && seen.mathErrors === 0, `${stem}: exported report typeset ${seen.math} math elements (${seen.mathErrors} errors)`);
+    assert.ok(seen.resultsTable, `${stem}: exported report has no results summary`);
     t.diagnostic(`${stem}: checks ${r4.summary.passed}/${r4.summary.total} passed; numTensorsPerShow run-all ${a} → ${b}, re-run ${hist3[2]}; screenshot test-artifacts/ui/${stem}.png`);
   } catch (e) {
     await nbPage.screenshot(failedShot).catch(() => {});
     throw e;
   } finally {
     await context.close().catch(() => {});
-    await server.shutdownKernelOf(`notebooks/${file}`).catch(() => {}); // free its memory now; `after` stops the rest
+    await server.shutdownKernelOf(rel).catch(() => {}); // free its memory now; `after` stops the rest
   }
   // The server only ever saw the scratch copy; the committed notebook must still be output-free.
   const committed = JSON.parse(fs.readFileSync(original, "utf8"));
@@ -319,16 +339,28 @@ async function exerciseNotebook(t, original, opts) {
   return timings;
 }
 
-// The two notebooks run side by side (two pages, two kernels on one server): the waits are polls,
-// so sharing the CPUs only makes each take longer, and the file finishes sooner than one after the other.
-describe("notebooks in the classic Jupyter UI", { concurrency: 2 }, () => {
-  test("tour notebook (00-tour) runs in the classic Jupyter UI in Chromium", { skip: pre.skip ?? false, timeout: 15 * 60_000 }, async (t) => {
-    await exerciseNotebook(t, path.join(ROOT, "notebooks", "00-tour.ipynb"), { requireProgress: true, requireLatexOutput: true, everyCellOutputs: true });
+// The notebooks run side by side (two pages, two kernels on one server): the waits are polls, so sharing
+// the CPUs only makes each take longer, and the file finishes sooner than one after the other.
+const tourOpts = { requireProgress: true, requireLatexOutput: true, everyCellOutputs: true };
+// Paper notebooks have silent computation cells (definitions, checks recorded through `results`): those
+// are listed, not failed; every other check is as strict as for the tour.
+const paperOpts = { requireProgress: false, requireLatexOutput: false, everyCellOutputs: false };
+
+describe("notebooks in JupyterLab", { concurrency: 2 }, () => {
+  test("tour notebook (00-tour) runs in JupyterLab in Chromium and exports an offline report", { skip: pre.skip ?? false, timeout: 15 * 60_000 }, async (t) => {
+    await exerciseNotebook(t, path.join(ROOT, "notebooks", "00-tour.ipynb"), tourOpts);
   });
 
-  test(`paper notebook (${paper.file ?? "none"}) runs in the classic Jupyter UI in Chromium`, { skip: paper.skip ?? false, timeout: 15 * 60_000 }, async (t) => {
-    // Paper notebooks have silent computation cells (definitions, checks recorded through `results`):
-    // those are listed, not failed; every other check is as strict as for the tour.
-    await exerciseNotebook(t, paper.src, { requireProgress: false, requireLatexOutput: false, everyCellOutputs: false });
-  });
+  if (process.env.PAPERS_UI_ALL === "1" && !pre.skip) {
+    const all = fs.readdirSync(path.join(ROOT, "notebooks")).filter((f) => /^\d\d-.*\.ipynb$/.test(f) && !f.startsWith("00-"));
+    for (const f of all.sort()) {
+      test(`paper notebook (${f}) runs in JupyterLab in Chromium and exports an offline report`, { timeout: 20 * 60_000 }, async (t) => {
+        await exerciseNotebook(t, path.join(ROOT, "notebooks", f), paperOpts);
+      });
+    }
+  } else {
+    test(`paper notebook (${paper.file ?? "none"}) runs in JupyterLab in Chromium and exports an offline report`, { skip: paper.skip ?? false, timeout: 15 * 60_000 }, async (t) => {
+      await exerciseNotebook(t, paper.src, paperOpts);
+    });
+  }
 });
