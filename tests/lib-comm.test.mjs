@@ -1,5 +1,5 @@
 // Unit tests for lib/src/comm.ts (Gray QAM, AWGN, LLRs, GMI, SNR for a target GMI).
-// AWGN GMI reference values are the ones listed in the OAM-fibre brief (papers/04-oam-fiber.md).
+// AWGN GMI reference values: Gauss–Hermite quadrature by scripts/reference/04-oam-fiber.py (committed output in data/reference/04-oam-fiber.json).
 import test from "node:test";
 import assert from "node:assert/strict";
 import * as L from "@papers/lib";

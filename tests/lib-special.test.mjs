@@ -46,7 +46,7 @@ test("Wronskians J_{l+1}Y_l − J_lY_{l+1} = 2/(πx) and x(I_lK_{l+1} + I_{l+1}K
       worstIK = Math.max(worstIK, Math.abs(w - 1));
     }
   }
-  // the brief's thresholds are 1e-6 and 1e-3; this implementation is far inside them
+  // Wronskian identities hold exactly; 1e-11 leaves room only for float64 rounding
   assert.ok(worstJY < 1e-11, `JY Wronskian error ${worstJY}`);
   assert.ok(worstIK < 1e-11, `IK Wronskian error ${worstIK}`);
 });

@@ -66,6 +66,10 @@ test("every notebook executes in the quick profile and all its checks pass", { t
     "notebooks failed",
   );
   for (const r of rows) assert.ok(r.results.summary.total >= 2, `${r.notebook} records too few checks`);
+  // Every reference value names where it comes from (the paper, a public config, a standard, a reference
+  // script of the repo, or "ours: <reason>").
+  const unsourced = rows.flatMap((r) => r.results.checks.filter((c) => !(typeof c.source === "string" && c.source.trim())).map((c) => `${r.notebook}: ${c.name}`));
+  assert.deepEqual(unsourced, [], "checks without a source: option");
 });
 
 function twiceCopy(nbPath) {
