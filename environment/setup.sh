@@ -2,6 +2,7 @@
 # Idempotent set-up, run at the start of `npm run reports` and `npm test`:
 #   1. npm dependencies (installed when missing or when package-lock.json changed),
 #   2. Jupyter (JupyterLab, nbconvert, nbclient, ipykernel) in the project venv .venv/ (apt as fallback),
+#   2b. the tensorflow backend: @tensorflow/tfjs-node's binding, built from the TensorFlow wheel if need be,
 #   3. Chromium for the browser tests (with --browser),
 #   4. the compiled `lib` (lib/dist),
 #   5. the tslab kernel registered in the project-local Jupyter directory .jupyter/.
@@ -30,7 +31,17 @@ lock_hash=$( (cat package.json lib/package.json package-lock.json 2>/dev/null) |
 stamp=node_modules/.papers-deps-hash
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
   say "installing npm dependencies"
-  if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi
+  # Install scripts are held back: tfjs-node's downloads libtensorflow and fails where that host is
+  # unreachable, which would fail the whole install. Step 2b builds it with a fallback; the other
+  # packages' scripts run right after.
+  if [ -f package-lock.json ]; then npm ci --ignore-scripts --no-audit --no-fund --loglevel=error; else npm install --ignore-scripts --no-audit --no-fund --loglevel=error; fi
+  scripted=$(node -e '
+    const lock = require("./package-lock.json");
+    const names = new Set(Object.entries(lock.packages || {})
+      .filter(([k, v]) => k && v.hasInstallScript && !k.endsWith("tensorflow-tfjs-node"))
+      .map(([k]) => k.slice(k.lastIndexOf("node_modules/") + "node_modules/".length)));
+    console.log([...names].join(" "));')
+  if [ -n "$scripted" ]; then npm rebuild --no-audit --no-fund --loglevel=error $scripted >/dev/null; fi
   lock_hash=$( (cat package.json lib/package.json package-lock.json 2>/dev/null) | sha1sum | cut -d' ' -f1)
   echo "$lock_hash" > "$stamp"
 fi
@@ -108,6 +119,9 @@ MSG
     fi
   fi
 fi
+
+# --- 2b. the tensorflow backend (optional: WASM stays the default when it cannot be built) ------------------
+bash environment/tfjs-node.sh "$PY"
 
 # --- 3. Chromium for browser tests -----------------------------------------------------------------
 if [ "$WANT_BROWSER" = 1 ] && ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then

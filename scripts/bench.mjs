@@ -6,7 +6,8 @@
 //   - an embedding-lookup backward pass (gradient of tf.gather; scatter-add vs one-hot matmul),
 //   - a dense-layer Adam step (256×512 · 512×512) and a small transformer training step,
 // on: wasm before lib's kernels (stock tfjs-backend-wasm, PAPERS_WASM_KERNELS=0), wasm after, the
-// pure-JS cpu backend, and numpy's matmul (when a python3 with numpy is present) in the same run.
+// pure-JS cpu backend, `tensorflow` (@tensorflow/tfjs-node, libtensorflow on all cores, when set-up could
+// build it) and numpy's matmul (when a python3 with numpy is present) in the same run.
 // Each configuration runs in its own child process, one after another. Timings are the best of
 // several repetitions (the machine is shared); very slow cases are skipped by a time estimate.
 //
@@ -47,7 +48,7 @@ const SKIP_MS = QUICK ? 15000 : 40000;
 async function worker(config) {
   const tf = await import("@tensorflow/tfjs");
   const L = await import("@papers/lib");
-  const info = await L.initBackend({ name: config === "cpu" ? "cpu" : "wasm" });
+  const info = await L.initBackend({ name: config === "cpu" ? "cpu" : config === "tensorflow" ? "node" : "wasm" });
   const results = [];
   const record = (id, r) => {
     results.push({ id, ...r });
@@ -334,7 +335,11 @@ async function main() {
   const t0 = Date.now();
   const load = os.loadavg()[0];
   const runs = [];
-  for (let r = 0; r < ROUNDS; r++) runs.push(runWorker("wasm-stock"), runWorker("wasm"));
+  // tensorflow joins each round when its binding loads (set-up builds it; see environment/tfjs-node.sh)
+  const tfProbe = spawnSync(process.execPath, ["-e", 'require("@papers/lib").initBackend({ name: "node" }).then(() => process.exit(0), () => process.exit(1))'], { cwd: ROOT, stdio: "ignore" });
+  const haveTf = tfProbe.status === 0;
+  if (!haveTf) process.stderr.write("[bench] tensorflow backend not available (set-up could not build it): column left empty\n");
+  for (let r = 0; r < ROUNDS; r++) runs.push(runWorker("wasm-stock"), runWorker("wasm"), ...(haveTf ? [runWorker("tensorflow")] : []));
   runs.push(runWorker("cpu"));
   /** Best (fastest) result per benchmark over the rounds of one configuration. */
   const merged = (config) => {
@@ -349,7 +354,7 @@ async function main() {
     }
     return out;
   };
-  const [stock, after, cpu] = ["wasm-stock", "wasm", "cpu"].map(merged);
+  const [stock, after, cpu, tfn] = ["wasm-stock", "wasm", "cpu", "tensorflow"].map(merged);
   const py = findNumpyPython();
   let numpy1 = null;
   let numpyAll = null;
@@ -379,19 +384,21 @@ async function main() {
     return id;
   };
   const lines = [];
-  lines.push(`| benchmark (GFLOP/s, best of ${REPS * ROUNDS} on wasm, ≤${REPS} on cpu) | wasm before (stock) | wasm after (lib) | after / before | cpu | numpy 1 thread | numpy all threads |`);
-  lines.push("|---|---:|---:|---:|---:|---:|---:|");
+  lines.push(`| benchmark (GFLOP/s, best of ${REPS * ROUNDS} on wasm and tensorflow, ≤${REPS} on cpu) | wasm before (stock) | wasm after (lib) | after / before | tensorflow | tensorflow / lib wasm | cpu | numpy 1 thread | numpy all threads |`);
+  lines.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const id of ids) {
     const isEmb = id.startsWith("embedding");
     const s = get(stock, id);
     const a = get(after, id);
     const c = get(cpu, id);
+    const t = get(tfn, id);
+    const tfRatio = isEmb ? (t?.ms && a?.ms ? `${(a.ms / t.ms).toFixed(1)}×` : "") : t?.gflops && a?.gflops ? `${(t.gflops / a.gflops).toFixed(1)}×` : "";
     const ratio = s?.gflops && a?.gflops ? `${(a.gflops / s.gflops).toFixed(1)}×` : "";
     const n1 = numpy1?.results?.find((r) => r.id === id);
     const na = numpyAll?.results?.find((r) => r.id === id);
     const unit = isEmb ? "ms" : "gflops";
     const dagger = get(stock, id)?.id?.endsWith("†") ? " †" : "";
-    lines.push(`| ${label(id)}${isEmb ? " (ms)" : ""} | ${fmt(s, unit)}${dagger} | ${fmt(a, unit)} | ${isEmb && s?.ms && a?.ms ? `${(s.ms / a.ms).toFixed(1)}×` : ratio} | ${fmt(c, unit)} | ${n1 ? fmt(n1) : ""} | ${na ? fmt(na) : ""} |`);
+    lines.push(`| ${label(id)}${isEmb ? " (ms)" : ""} | ${fmt(s, unit)}${dagger} | ${fmt(a, unit)} | ${isEmb && s?.ms && a?.ms ? `${(s.ms / a.ms).toFixed(1)}×` : ratio} | ${fmt(t, unit)} | ${tfRatio} | ${fmt(c, unit)} | ${n1 ? fmt(n1) : ""} | ${na ? fmt(na) : ""} |`);
   }
 
   // acceptance checks of the issue
@@ -415,11 +422,22 @@ async function main() {
   const dwC = g(cpu, "conv2d backward filter");
   if (dwA && dwC) checks.push({ ok: dwA >= 5 * dwC, text: `conv2d filter gradient: wasm ${(dwA / dwC).toFixed(0)}× the cpu backend (target ≥ 5×)` });
 
+  const tfVsWasm = (id, target) => {
+    const a = g(after, id);
+    const t = g(tfn, id);
+    if (a && t) checks.push({ ok: t >= target * a, text: `${id}: tensorflow ${(t / a).toFixed(1)}× lib wasm (target ≥ ${target}×)` });
+  };
+  // the targets hold at the full sizes; the quick sizes are too small for libtensorflow's per-op overhead
+  if (!QUICK) {
+    tfVsWasm("matmul NN 1024", 4);
+    tfVsWasm("transformer training step", 3);
+  }
+
   const cpuModel = os.cpus()[0]?.model ?? "unknown CPU";
   const header = [
     `Machine: ${cpuModel}, ${os.cpus().length} cores (shared; 1-min load average ${load.toFixed(2)} at start), ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}.`,
     `Run: ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, @tensorflow/tfjs ${after?.tfjs ?? "?"} + tfjs-backend-wasm (SIMD, 1 thread)${numpy1?.version ? `, numpy ${numpy1.version} (${py})` : ", numpy not available"}; ${QUICK ? "quick run (small sizes)" : "full run"}, ${((Date.now() - t0) / 60000).toFixed(1)} min.`,
-    `Backend line (after): \`${after?.summary ?? after?.error}\``,
+    `Backend line (after): \`${after?.summary ?? after?.error}\`; tensorflow: \`${tfn?.summary ?? tfn?.error ?? "not built"}\``,
   ];
   const notes = [
     "Matmul rows use fresh operands in every repetition (as in training, where weights change each step); \"same b reused\" repeats one product, which lets XNNPACK keep its packed copy of b. \"skipped\": estimated above the time budget from the next smaller size. \"fails (X missing)\": the stock backend throws `Kernel 'X' not registered`.",

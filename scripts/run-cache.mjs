@@ -30,7 +30,10 @@ export function sharedInputsHash(root) {
     path.join(root, "package-lock.json"),
     path.join(root, "environment", "requirements.txt"),
     path.join(root, "environment", "tslab-kernel.js"),
+    path.join(root, "environment", "libtensorflow.txt"),
     path.join(root, "scripts", "execute_notebook.py"),
+    // whether set-up could build the tensorflow backend decides which backend "auto" picks
+    path.join(root, "node_modules", "tensorflow-tfjs-node", "lib", "napi-v8", "tfjs_binding.node"),
   ];
   for (const f of files) {
     if (!fs.existsSync(f)) continue;

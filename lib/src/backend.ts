@@ -1,12 +1,14 @@
 /**
  * Choosing the tfjs backend. In order: `tensorflow` from @tensorflow/tfjs-node-gpu, then from
- * @tensorflow/tfjs-node (libtensorflow; optional, cannot install where only the npm registry is
- * reachable), then WebAssembly (the working default here, completed by the kernels in `wasm/`),
- * then the pure-JS `cpu` backend. A backend is used only if its package is installed *and* it
- * loads and registers with this tfjs. `PAPERS_BACKEND` overrides the choice.
+ * @tensorflow/tfjs-node (libtensorflow; set-up builds its binding from the TensorFlow wheel where
+ * its own download is unreachable, see environment/tfjs-node.sh), then WebAssembly (completed by
+ * the kernels in `wasm/`), then the pure-JS `cpu` backend. A backend is used only if its package is
+ * installed *and* it loads and registers with this tfjs. `PAPERS_BACKEND` overrides the choice; a
+ * notebook may state a preference (`prefer`), used when `PAPERS_BACKEND` is not set.
  */
 import * as tf from "@tensorflow/tfjs";
 import { registerWasmKernels } from "./wasm";
+import { einsumGradConfig } from "./wasm/einsum";
 
 export const BACKEND_CHOICES = ["auto", "node-gpu", "node", "wasm", "cpu"] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
@@ -35,6 +37,17 @@ interface Candidate {
   load: () => Promise<void>;
 }
 
+/**
+ * libtensorflow reads these at load time. Quiet logs keep notebook outputs clean; oneDNN's fused
+ * kernels are off because they pick their reduction order per call (TensorFlow warns that results
+ * may differ run to run) and, measured here, plain Eigen is as fast (1024² matmul 151 vs 120 GFLOP/s).
+ * A value the user already set wins.
+ */
+function quietTensorflow(): void {
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= "2";
+  process.env.TF_ENABLE_ONEDNN_OPTS ??= "0";
+}
+
 function requireOptional(pkg: string): void {
   // A plain `require` of a computed name keeps bundlers and tsc from resolving it at build time.
   const req = eval("require") as NodeRequire;
@@ -52,7 +65,16 @@ const CANDIDATES: Candidate[] = [
     choice: "node",
     pkg: "@tensorflow/tfjs-node",
     backend: "tensorflow",
-    load: async () => requireOptional("@tensorflow/tfjs-node"),
+    // package.json installs the real package under the alias `tensorflow-tfjs-node`, because the name
+    // @tensorflow/tfjs-node is taken by danfojs-node's dependency, mapped to plain @tensorflow/tfjs.
+    load: async () => {
+      quietTensorflow();
+      try {
+        requireOptional("tensorflow-tfjs-node");
+      } catch (e) {
+        requireOptional("@tensorflow/tfjs-node");
+      }
+    },
   },
   {
     choice: "wasm",
@@ -88,9 +110,14 @@ export function backendInfo(): BackendInfo | null {
   return lastInfo;
 }
 
-/** Pick and activate a backend (see module doc). Idempotent: calling again re-selects. */
-export async function initBackend(opts: { name?: string } = {}): Promise<BackendInfo> {
-  const requested = parseBackendChoice(opts.name ?? process.env.PAPERS_BACKEND);
+/**
+ * Pick and activate a backend (see module doc). Idempotent: calling again re-selects.
+ * `name` forces a choice; otherwise `PAPERS_BACKEND`, then `prefer`, then "auto".
+ */
+export async function initBackend(opts: { name?: string; prefer?: string } = {}): Promise<BackendInfo> {
+  const env = process.env.PAPERS_BACKEND?.trim() ? process.env.PAPERS_BACKEND : undefined;
+  const requested = parseBackendChoice(opts.name ?? env ?? opts.prefer);
+  const how = opts.name !== undefined ? "requested" : env !== undefined ? "PAPERS_BACKEND" : opts.prefer !== undefined ? "preferred by this notebook" : "chosen automatically";
   const candidates = requested === "auto" ? CANDIDATES : CANDIDATES.filter((c) => c.choice === requested);
   const skipped: BackendInfo["skipped"] = [];
   for (const c of candidates) {
@@ -104,6 +131,8 @@ export async function initBackend(opts: { name?: string } = {}): Promise<Backend
       await tf.ready();
       silenceCpuBanner();
       const addedKernels = c.backend === "wasm" ? registerWasmKernels() : [];
+      // tfjs-core has no Einsum gradient on any backend; lib's (built from tf ops) is global.
+      if (!tf.getGradient("Einsum")) tf.registerGradient(einsumGradConfig);
       const added = addedKernels.length ? `; lib added ${addedKernels.length} kernels (${addedKernels.join(", ")})` : "";
       const info: BackendInfo = {
         name: tf.getBackend(),
@@ -113,7 +142,7 @@ export async function initBackend(opts: { name?: string } = {}): Promise<Backend
         addedKernels,
         skipped,
         summary: `tfjs ${tf.version.tfjs} backend: ${tf.getBackend()} (${c.pkg}${
-          requested === "auto" ? ", chosen automatically" : ", requested"
+          ", " + how
         })${added}`,
       };
       lastInfo = info;

@@ -19,12 +19,23 @@ export interface NotebookEnv {
   tf: typeof tf;
 }
 
-export async function setupNotebook(opts: { name: string; seed?: number; backend?: string; plots?: boolean }): Promise<NotebookEnv> {
-  const backend = await initBackend({ name: opts.backend });
+/**
+ * `backend` is the notebook's preferred backend (e.g. "wasm" where typed-array JS or tiny ops dominate,
+ * measured); `PAPERS_BACKEND` still overrides it. Say why in `backendReason`, printed with the backend line.
+ */
+export async function setupNotebook(opts: {
+  name: string;
+  seed?: number;
+  backend?: string;
+  backendReason?: string;
+  plots?: boolean;
+}): Promise<NotebookEnv> {
+  const backend = await initBackend({ prefer: opts.backend });
   const s = opts.seed ?? 0;
   seed(s);
   const p = profile();
   if (opts.plots !== false && inKernel()) loadPlotly(true);
-  display.text(`${backend.summary} · seed ${s} · profile ${p} · node ${process.version}`);
+  const why = opts.backend !== undefined && opts.backendReason ? ` (${opts.backendReason})` : "";
+  display.text(`${backend.summary}${why} · seed ${s} · profile ${p} · node ${process.version}`);
   return { name: opts.name, profile: p, seed: s, backend, results: new Results(opts.name), tf };
 }
