@@ -7,6 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { registerWasmKernels } from "./wasm";
+import * as V from "./validate";
 
 export const BACKEND_CHOICES = ["auto", "node-gpu", "node", "wasm", "cpu"] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
@@ -67,6 +68,7 @@ const CANDIDATES: Candidate[] = [
 
 /** Parse a backend choice, with a clear error for unknown names. */
 export function parseBackendChoice(raw: string | undefined): BackendChoice {
+  if (raw !== undefined) V.string("parseBackendChoice", "raw", raw);
   const v = (raw ?? "auto").trim().toLowerCase() || "auto";
   if (!(BACKEND_CHOICES as readonly string[]).includes(v)) {
     throw new Error(`Unknown backend '${raw}': expected one of ${BACKEND_CHOICES.join(", ")} (set via PAPERS_BACKEND or initBackend({ name }))`);
@@ -90,6 +92,8 @@ export function backendInfo(): BackendInfo | null {
 
 /** Pick and activate a backend (see module doc). Idempotent: calling again re-selects. */
 export async function initBackend(opts: { name?: string } = {}): Promise<BackendInfo> {
+  V.options("initBackend", "opts", opts, ["name"]);
+  if (opts.name !== undefined) V.string("initBackend", "opts.name", opts.name);
   const requested = parseBackendChoice(opts.name ?? process.env.PAPERS_BACKEND);
   const candidates = requested === "auto" ? CANDIDATES : CANDIDATES.filter((c) => c.choice === requested);
   const skipped: BackendInfo["skipped"] = [];

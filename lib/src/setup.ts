@@ -9,6 +9,7 @@ import { profile, type Profile } from "./profile";
 import { loadPlotly } from "./plot";
 import { display, inKernel } from "./display";
 import { Results } from "./results";
+import * as V from "./validate";
 
 export interface NotebookEnv {
   name: string;
@@ -20,6 +21,14 @@ export interface NotebookEnv {
 }
 
 export async function setupNotebook(opts: { name: string; seed?: number; backend?: string; plots?: boolean }): Promise<NotebookEnv> {
+  const fn = "setupNotebook";
+  V.options(fn, "opts", opts, ["name", "seed", "backend", "plots"]);
+  if (opts === undefined) V.fail(fn, "opts", "an object { name, seed?, backend?, plots? }", opts);
+  V.nonEmptyString(fn, "opts.name", opts.name);
+  if (!/^[A-Za-z0-9._-]+$/.test(opts.name)) V.fail(fn, "opts.name", "a name of letters, digits, '.', '_' or '-'", opts.name);
+  if (opts.seed !== undefined) V.integer(fn, "opts.seed", opts.seed);
+  if (opts.backend !== undefined) V.string(fn, "opts.backend", opts.backend);
+  if (opts.plots !== undefined) V.boolean(fn, "opts.plots", opts.plots);
   const backend = await initBackend({ name: opts.backend });
   const s = opts.seed ?? 0;
   seed(s);
