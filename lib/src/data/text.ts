@@ -10,6 +10,7 @@
  *   ends with ` | gloss`; we take the gloss (definition plus quoted examples). Package MIT, data under
  *   the Princeton WordNet licence (use, copy and redistribute with the copyright notice).
  */
+import * as V from "../validate";
 import * as fs from "fs";
 import * as path from "path";
 import { Rng } from "../random";
@@ -76,8 +77,9 @@ export function wordnetVersion(): { db: string; package: string } {
  * the rest is the training split. Deterministic, so a split is described by two numbers.
  */
 export function splitEvery<T>(docs: readonly T[], every: number, offset = 0): { train: T[]; test: T[]; testIndex: number[] } {
-  if (!Number.isInteger(every) || every < 2) throw new Error(`splitEvery: every must be an integer ≥ 2, got ${every}`);
-  if (!Number.isInteger(offset) || offset < 0 || offset >= every) throw new Error(`splitEvery: offset must be in [0, ${every})`);
+  V.array("splitEvery", "docs", docs);
+  V.integer("splitEvery", "every", every, { min: 2 });
+  V.integer("splitEvery", "offset", offset, { min: 0, below: every });
   const train: T[] = [];
   const test: T[] = [];
   const testIndex: number[] = [];
@@ -212,7 +214,12 @@ export function windows(
   mode: "strided" | "random",
   rng?: Rng,
 ): { data: Int32Array; starts: number[] } {
-  if (ids.length < length) throw new Error(`windows: stream of ${ids.length} tokens is shorter than one window (${length})`);
+  V.intArray("windows", "ids", ids);
+  V.count("windows", "length", length);
+  V.count("windows", "count", count);
+  V.oneOf("windows", "mode", mode, ["strided", "random"] as const);
+  if (rng !== undefined && typeof (rng as { int?: unknown }).int !== "function") V.fail("windows", "rng", "a random source with int() (e.g. L.rng())", rng);
+  if (ids.length < length) V.failWith("windows", "ids", `the stream of ${ids.length} tokens is shorter than one window (length ${length})`);
   const maxStart = ids.length - length;
   const starts: number[] = [];
   if (mode === "strided") {
@@ -245,6 +252,7 @@ export interface SotuWordnetSplit {
  * Deterministic; the model notebooks call this with the values recorded beside their weights.
  */
 export function sotuWordnetSplit(opts: { every?: number; offset?: number } = {}): SotuWordnetSplit {
+  V.options("sotuWordnetSplit", "opts", opts, ["every", "offset"]);
   const every = opts.every ?? 10;
   const offset = opts.offset ?? 5;
   const sotu = loadSotu();

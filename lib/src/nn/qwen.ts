@@ -9,6 +9,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../random";
+import * as Val from "../validate";
 import { applyRope, causalMask, linear, matmul, rmsNorm, ropeTables, silu } from "./ops";
 
 export interface QwenConfig {
@@ -58,7 +59,12 @@ export interface QwenWeights<T = tf.Tensor> {
 }
 
 /** Defaults: the "nano-Qwen" of the quantization notebook (d 64, 4 layers, 2 heads × 32, SwiGLU 192). */
+const CONFIG_KEYS = [
+  "vocabSize", "dModel", "nLayers", "nHeads", "nKvHeads", "headDim", "ffnHidden", "contextLength", "positional", "ropeTheta", "normEps", "qkNorm",
+] as const;
+
 export function qwenConfig(over: Partial<QwenConfig> = {}): QwenConfig {
+  Val.options("qwenConfig", "over", over, CONFIG_KEYS);
   const cfg: QwenConfig = {
     vocabSize: 256,
     dModel: 64,
@@ -84,6 +90,9 @@ export function validateConfig(c: QwenConfig): void {
     const v = c[k] as number;
     if (!Number.isInteger(v) || v < 1) throw new Error(`QwenConfig.${k} must be a positive integer, got ${v}`);
   }
+  Val.positive("validateConfig", "c.ropeTheta", c.ropeTheta);
+  Val.positive("validateConfig", "c.normEps", c.normEps);
+  Val.boolean("validateConfig", "c.qkNorm", c.qkNorm);
   if (c.nHeads % c.nKvHeads !== 0) throw new Error(`QwenConfig: nKvHeads (${c.nKvHeads}) must divide nHeads (${c.nHeads})`);
   if (c.positional === "rope" && c.headDim % 2 !== 0) throw new Error("QwenConfig: RoPE needs an even headDim");
   if (c.positional !== "rope" && c.positional !== "learned") throw new Error(`QwenConfig.positional '${c.positional}'`);
@@ -326,6 +335,7 @@ export function block(c: QwenConfig, b: BlockWeights, x: tf.Tensor3D, layer = 0,
  * gradient is a matmul too, so it trains on backends without a scatter kernel; V is small here).
  */
 export function embed(c: QwenConfig, w: QwenWeights, tokens: tf.Tensor2D): tf.Tensor3D {
+  Val.tensor("embed", "tokens", tokens, { rank: 2 });
   return tf.tidy(() => {
     const [B, T] = tokens.shape;
     if (T > c.contextLength) throw new Error(`sequence length ${T} exceeds contextLength ${c.contextLength}`);
@@ -347,6 +357,9 @@ export function head(c: QwenConfig, w: QwenWeights, h: tf.Tensor3D): tf.Tensor3D
 
 /** Token ids [B, T] → logits [B, T, V]. */
 export function forward(c: QwenConfig, w: QwenWeights, tokens: tf.Tensor2D, hooks?: ForwardHooks): tf.Tensor3D {
+  Val.tensor("forward", "tokens", tokens, { rank: 2 });
+  if (tokens.shape[1] > c.contextLength) Val.failWith("forward", "tokens", `sequence length ${tokens.shape[1]} exceeds contextLength ${c.contextLength}`);
+  Val.array("forward", "w.blocks", w.blocks, { length: c.nLayers });
   return tf.tidy(() => {
     let h = embed(c, w, tokens);
     w.blocks.forEach((b, l) => {
@@ -358,6 +371,8 @@ export function forward(c: QwenConfig, w: QwenWeights, tokens: tf.Tensor2D, hook
 
 /** Per-position negative log-likelihood [B, T] of `targets` under `logits` [B, T, V]. */
 export function tokenNll(logits: tf.Tensor3D, targets: tf.Tensor2D): tf.Tensor2D {
+  Val.tensor("tokenNll", "logits", logits, { rank: 3 });
+  Val.tensor("tokenNll", "targets", targets, { shape: [logits.shape[0], logits.shape[1]] });
   return tf.tidy(() => {
     const V = logits.shape[2];
     const lp = tf.logSoftmax(logits, -1);
@@ -371,6 +386,8 @@ export function tokenNll(logits: tf.Tensor3D, targets: tf.Tensor2D): tf.Tensor2D
  * (so L may be contextLength + 1). A scalar in nats.
  */
 export function lmLoss(c: QwenConfig, w: QwenWeights, windows: tf.Tensor2D, hooks?: ForwardHooks): tf.Scalar {
+  Val.tensor("lmLoss", "windows", windows, { rank: 2 });
+  if (windows.shape[1] < 2) Val.failWith("lmLoss", "windows", `windows need length >= 2 (input + next token), got shape [${windows.shape}]`);
   return tf.tidy(() => {
     const [B, L] = windows.shape;
     const inp = tf.slice(windows, [0, 0], [B, L - 1]) as tf.Tensor2D;
