@@ -190,6 +190,13 @@ test("results: checks pass and fail as they should; JSON file is written", () =>
   assert.equal(json.timings.t, 1.5);
   assert.equal(json.checks.find((c) => c.name === "g").negativeControl, true);
   assert.equal(json.numTensorsPerShow.length, 1);
+  // The documented schema (lib/README.md): the file passes, a corrupted copy names its bad field.
+  assert.equal(L.validateResultsFile(json), json);
+  assert.equal(L.validateResultsFile(JSON.stringify(json)).notebook, "unit-test");
+  assert.throws(() => L.validateResultsFile({ ...json, seed: 1.5 }), /validateResultsFile: seed must be an integer, got 1\.5/);
+  assert.throws(() => L.validateResultsFile({ ...json, checks: [{ ...json.checks[0], kind: "approx" }] }), /checks\[0\]\.kind must be one of 'exact', 'proxy'/);
+  const { run: _run, ...noRun } = json;
+  assert.throws(() => L.validateResultsFile(noRun), /validateResultsFile: missing field run/);
   assert.throws(() => new L.Results("bad name/with slash"), /Results: notebook must be a name of letters/);
   assert.throws(() => r.close("z", 1, 1, {}), /Results\.close: needs a tolerance: tol\.rel or tol\.abs/);
   delete process.env.PAPERS_RESULTS_DIR;
