@@ -339,8 +339,10 @@ export function shapeText(s: readonly (number | null)[]): string {
 
 /**
  * A value that survives `JSON.stringify` unchanged: null, booleans, finite numbers, strings, arrays
- * and plain objects of these. NaN/Infinity (which JSON turns into null), undefined, functions,
- * typed arrays, Maps and class instances are rejected with the path of the offending part.
+ * and plain objects of these. NaN/Infinity (which JSON turns into null), undefined (as the value
+ * itself or an array element, which JSON turns into null), functions, typed arrays, Maps and class
+ * instances are rejected with the path of the offending part. An object property whose value is
+ * `undefined` is accepted and left out, as JSON.stringify does: it is an absent optional field.
  */
 export function jsonValue(fn: string, arg: string, v: unknown, path = arg, depth = 0): unknown {
   if (depth > 64) failWith(fn, arg, `${path} is nested more than 64 levels deep (a cycle?)`);
@@ -358,7 +360,7 @@ export function jsonValue(fn: string, arg: string, v: unknown, path = arg, depth
     if (proto !== Object.prototype && proto !== null) {
       failWith(fn, arg, `${path} must be JSON data (null, boolean, finite number, string, array or plain object), got ${describe(v)}${ArrayBuffer.isView(v) ? " (use Array.from)" : ""}`);
     }
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) jsonValue(fn, arg, x, `${path}.${k}`, depth + 1);
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (x !== undefined) jsonValue(fn, arg, x, `${path}.${k}`, depth + 1);
     return v;
   }
   return failWith(fn, arg, `${path} must be JSON data (null, boolean, finite number, string, array or plain object), got ${describe(v)}`);
