@@ -105,9 +105,11 @@ export interface Tokenizer {
 export class ByteTokenizer implements Tokenizer {
   readonly vocabSize = 256;
   encode(text: string): Int32Array {
+    V.string("ByteTokenizer.encode", "text", text);
     return Int32Array.from(Buffer.from(text, "utf8"));
   }
   decode(ids: ArrayLike<number>): string {
+    V.intArray("ByteTokenizer.decode", "ids", ids, { min: 0, max: 255 });
     return Buffer.from(Uint8Array.from(Array.from(ids, (v) => v & 255))).toString("utf8");
   }
 }
@@ -130,6 +132,8 @@ export class CharTokenizer implements Tokenizer {
   private readonly index: Map<string, number>;
 
   constructor(chars: readonly string[], unk = "\u0000") {
+    V.stringArray("CharTokenizer", "chars", chars);
+    V.string("CharTokenizer", "unk", unk);
     const seen = new Set<string>();
     for (const c of chars) {
       if ([...c].length !== 1) throw new Error(`CharTokenizer: '${c}' is not a single character`);
@@ -143,6 +147,10 @@ export class CharTokenizer implements Tokenizer {
 
   /** Keep the characters that occur at least `minCount` times in `texts`, plus `always`. */
   static fit(texts: Iterable<string>, opts: { minCount?: number; always?: string[] } = {}): CharTokenizer {
+    if (texts == null || typeof (texts as Iterable<string>)[Symbol.iterator] !== "function") V.fail("CharTokenizer.fit", "texts", "an iterable of strings", texts);
+    V.options("CharTokenizer.fit", "opts", opts, ["minCount", "always"]);
+    if (opts.minCount !== undefined) V.count("CharTokenizer.fit", "opts.minCount", opts.minCount);
+    if (opts.always !== undefined) V.stringArray("CharTokenizer.fit", "opts.always", opts.always);
     const minCount = opts.minCount ?? 1;
     const counts = new Map<string, number>();
     for (const t of texts) for (const c of t) counts.set(c, (counts.get(c) ?? 0) + 1);
@@ -155,7 +163,8 @@ export class CharTokenizer implements Tokenizer {
   }
 
   static fromJSON(j: CharTokenizerJSON): CharTokenizer {
-    if (j.kind !== "char") throw new Error(`CharTokenizer.fromJSON: kind '${j.kind}'`);
+    V.plainObject("CharTokenizer.fromJSON", "j", j);
+    if (j.kind !== "char") V.fail("CharTokenizer.fromJSON", "j.kind", "'char'", j.kind);
     return new CharTokenizer(j.chars, j.unk);
   }
 
@@ -168,6 +177,7 @@ export class CharTokenizer implements Tokenizer {
   }
 
   encode(text: string): Int32Array {
+    V.string("CharTokenizer.encode", "text", text);
     const out = new Int32Array(text.length);
     let n = 0;
     for (const c of text) out[n++] = this.index.get(c) ?? 0;
@@ -175,6 +185,7 @@ export class CharTokenizer implements Tokenizer {
   }
 
   decode(ids: ArrayLike<number>): string {
+    V.intArray("CharTokenizer.decode", "ids", ids, { min: 0 });
     let s = "";
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];
@@ -185,6 +196,7 @@ export class CharTokenizer implements Tokenizer {
 
   /** Fraction of characters of `text` that map to UNK. */
   unknownRate(text: string): number {
+    V.string("CharTokenizer.unknownRate", "text", text);
     let n = 0;
     let u = 0;
     for (const c of text) {

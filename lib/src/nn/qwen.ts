@@ -229,6 +229,7 @@ export function mapWeights<A, B>(w: QwenWeights<A>, f: (x: A, name: string) => B
 
 /** Dispose every tensor of a weights object. */
 export function disposeWeights(w: QwenWeights<tf.Tensor>): void {
+  Val.plainObject("disposeWeights", "w", w);
   for (const [, t] of namedWeights(w)) t.dispose();
 }
 
