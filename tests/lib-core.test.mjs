@@ -65,17 +65,17 @@ test("random: sampler statistics are sane", () => {
   for (let i = 0; i < 3000; i++) counts[r.int(3)]++;
   assert.ok(counts.every((c) => c > 900 && c < 1100), String(counts));
   assert.deepEqual(r.shuffle([1, 2, 3, 4]).sort(), [1, 2, 3, 4]);
-  assert.throws(() => r.int(0), /positive integer/);
+  assert.throws(() => r.int(0), /Rng\.int: n must be an integer >= 1/);
 });
 
 test("tensor: linspace, arange, nested arrays, shapes, scalar reads", () => {
   assert.deepEqual(L.linspace(0, 1, 5), [0, 0.25, 0.5, 0.75, 1]);
   assert.deepEqual(L.arange(3), [0, 1, 2]);
-  assert.throws(() => L.linspace(0, 1, 0), /n >= 1/);
+  assert.throws(() => L.linspace(0, 1, 0), /linspace: n must be an integer >= 1, got 0/);
   const t = L.fromNested([[1, 2], [3, 4]]);
   assert.deepEqual(t.shape, [2, 2]);
   assert.deepEqual(L.toNested(t), [[1, 2], [3, 4]]);
-  assert.throws(() => L.fromNested([[1, 2], [3]]), /ragged array at \[1\]: expected length 2, got 1/);
+  assert.throws(() => L.fromNested([[1, 2], [3]]), /fromNested: values must not be ragged: at \[1\] expected an array of length 2, got length 1/);
   assert.throws(() => L.assertShape(t, [2, 3], "weights"), /weights has shape \[2, 2\], expected \[2, 3\]/);
   L.assertShape(t, [2, null]);
   const before = tf.memory().numTensors;
@@ -91,7 +91,7 @@ test("plot: figures need titles and consistent series, and are plain JSON", () =
   assert.equal(fig.layout.yaxis.type, "log");
   assert.equal(fig.layout.xaxis.type, undefined, "linear axes are left to plotly (categorical strings must stay categorical)");
   assert.deepEqual(JSON.parse(JSON.stringify(fig)).data[0].y, [1, 4, 9]);
-  assert.throws(() => L.lineFigure([{ x: [1], y: [1] }], { title: "t", xTitle: "", yTitle: "y" }), /'xTitle' is required/);
+  assert.throws(() => L.lineFigure([{ x: [1], y: [1] }], { title: "t", xTitle: "", yTitle: "y" }), /lineFigure: opts\.xTitle is required/);
   assert.throws(() => L.lineFigure([{ x: [1, 2], y: [1] }], { title: "t", xTitle: "x", yTitle: "y" }), /2 x values but 1 y values/);
   assert.throws(() => L.heatmapFigure({ z: [[1, 2]], x: [1], y: [1], zTitle: "z" }, { title: "t", xTitle: "x", yTitle: "y" }), /z must be \[1\]\[1\]/);
   const sub = L.subplotsFigure([fig, L.barFigure([{ name: "a", x: ["p", "q"], y: [1, 2] }], { title: "b", xTitle: "k", yTitle: "v" })], { title: "both" });
@@ -133,7 +133,7 @@ test("profile: quick/full from PAPERS_PROFILE, unknown names fail", () => {
 });
 
 test("progress: validates input and prints sparse plain lines outside a kernel", () => {
-  assert.throws(() => L.progress(0), /positive total/);
+  assert.throws(() => L.progress(0), /progress: total must be a finite number > 0, got 0/);
   const lines = [];
   const write = process.stdout.write;
   process.stdout.write = (s) => (lines.push(String(s)), true);
@@ -162,7 +162,7 @@ test("train: fit() lowers the loss of a linear model without leaking tensors", (
   assert.ok(hist.loss.at(-1) < 0.01 * hist.loss[0], `loss ${hist.loss[0]} -> ${hist.loss.at(-1)}`);
   assert.equal(tf.memory().numTensors, before, "fit must not leak tensors");
   assert.throws(() => L.fit({ loss: () => w.sum().mul(NaN), batches: () => [0], params: [w] }), /loss became NaN at step 0/);
-  assert.throws(() => L.fit({ loss: () => tf.scalar(1), batches: () => [0], epochs: 0 }), /epochs must be a positive integer/);
+  assert.throws(() => L.fit({ loss: () => tf.scalar(1), batches: () => [0], epochs: 0 }), /fit: opts\.epochs must be an integer >= 1, got 0/);
   tf.dispose([X, wTrue, Y, w]);
 });
 
@@ -190,7 +190,14 @@ test("results: checks pass and fail as they should; JSON file is written", () =>
   assert.equal(json.timings.t, 1.5);
   assert.equal(json.checks.find((c) => c.name === "g").negativeControl, true);
   assert.equal(json.numTensorsPerShow.length, 1);
-  assert.throws(() => new L.Results("bad name/with slash"), /must use letters/);
-  assert.throws(() => r.close("z", 1, 1, {}), /rel or abs/);
+  // The documented schema (lib/README.md): the file passes, a corrupted copy names its bad field.
+  assert.equal(L.validateResultsFile(json), json);
+  assert.equal(L.validateResultsFile(JSON.stringify(json)).notebook, "unit-test");
+  assert.throws(() => L.validateResultsFile({ ...json, seed: 1.5 }), /validateResultsFile: seed must be an integer, got 1\.5/);
+  assert.throws(() => L.validateResultsFile({ ...json, checks: [{ ...json.checks[0], kind: "approx" }] }), /checks\[0\]\.kind must be one of 'exact', 'proxy'/);
+  const { run: _run, ...noRun } = json;
+  assert.throws(() => L.validateResultsFile(noRun), /validateResultsFile: missing field run/);
+  assert.throws(() => new L.Results("bad name/with slash"), /Results: notebook must be a name of letters/);
+  assert.throws(() => r.close("z", 1, 1, {}), /Results\.close: needs a tolerance: tol\.rel or tol\.abs/);
   delete process.env.PAPERS_RESULTS_DIR;
 });

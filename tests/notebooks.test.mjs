@@ -9,6 +9,7 @@ import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { listNotebooks, runNotebooks, runOne } from "../scripts/run-notebooks.mjs";
 import { formatNotebook } from "../scripts/nb.mjs";
+import { validateResultsFile } from "@papers/lib";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const OUT = path.join(ROOT, "test-artifacts", "reports");
@@ -65,7 +66,10 @@ test("every notebook executes in the quick profile and all its checks pass", { t
     [],
     "notebooks failed",
   );
-  for (const r of rows) assert.ok(r.results.summary.total >= 2, `${r.notebook} records too few checks`);
+  for (const r of rows) {
+    validateResultsFile(r.results); // the schema in lib/README.md; throws naming the first bad field
+    assert.ok(r.results.summary.total >= 2, `${r.notebook} records too few checks`);
+  }
   // Every reference value names where it comes from (the paper, a public config, a standard, a reference
   // script of the repo, or "ours: <reason>").
   const unsourced = rows.flatMap((r) => r.results.checks.filter((c) => !(typeof c.source === "string" && c.source.trim())).map((c) => `${r.notebook}: ${c.name}`));

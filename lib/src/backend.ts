@@ -9,6 +9,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { registerWasmKernels } from "./wasm";
 import { einsumGradConfig } from "./wasm/einsum";
+import * as V from "./validate";
 
 export const BACKEND_CHOICES = ["auto", "node-gpu", "node", "wasm", "cpu"] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
@@ -89,6 +90,7 @@ const CANDIDATES: Candidate[] = [
 
 /** Parse a backend choice, with a clear error for unknown names. */
 export function parseBackendChoice(raw: string | undefined): BackendChoice {
+  if (raw !== undefined) V.string("parseBackendChoice", "raw", raw);
   const v = (raw ?? "auto").trim().toLowerCase() || "auto";
   if (!(BACKEND_CHOICES as readonly string[]).includes(v)) {
     throw new Error(`Unknown backend '${raw}': expected one of ${BACKEND_CHOICES.join(", ")} (set via PAPERS_BACKEND or initBackend({ name }))`);
@@ -115,6 +117,9 @@ export function backendInfo(): BackendInfo | null {
  * `name` forces a choice; otherwise `PAPERS_BACKEND`, then `prefer`, then "auto".
  */
 export async function initBackend(opts: { name?: string; prefer?: string } = {}): Promise<BackendInfo> {
+  V.options("initBackend", "opts", opts, ["name", "prefer"]);
+  if (opts.name !== undefined) V.string("initBackend", "opts.name", opts.name);
+  if (opts.prefer !== undefined) V.string("initBackend", "opts.prefer", opts.prefer);
   const env = process.env.PAPERS_BACKEND?.trim() ? process.env.PAPERS_BACKEND : undefined;
   const requested = parseBackendChoice(opts.name ?? env ?? opts.prefer);
   const how = opts.name !== undefined ? "requested" : env !== undefined ? "PAPERS_BACKEND" : opts.prefer !== undefined ? "preferred by this notebook" : "chosen automatically";

@@ -17,6 +17,7 @@
  * - GMI = m − (1/N) Σ_k Σ_i log2(1 + exp((−1)^{b_{k,i}} Λ_{k,i})), bits per complex symbol.
  */
 import type { Rng } from "./random";
+import * as V from "./validate";
 
 export interface CArray {
   re: Float64Array;
@@ -42,8 +43,54 @@ export type RandomSource = Pick<Rng, "normal" | "int">;
 
 const LN2 = Math.LN2;
 
+function checkQam(fn: string, c: unknown, arg = "c"): Qam {
+  const q = V.plainObject(fn, arg, c);
+  if (
+    !(typeof q.M === "number" && typeof q.m === "number" && typeof q.L === "number" && 2 ** q.m === q.M && q.L * q.L === q.M) ||
+    !(q.levels instanceof Float64Array && q.levels.length === q.L) ||
+    !(q.re instanceof Float64Array && q.re.length === q.M) ||
+    !(q.im instanceof Float64Array && q.im.length === q.M)
+  ) {
+    V.fail(fn, arg, "a constellation made by qam(M)", c);
+  }
+  return c as Qam;
+}
+
+function checkCArray(fn: string, arg: string, x: unknown, length?: number): CArray {
+  const o = V.plainObject(fn, arg, x);
+  const re = V.finiteArray(fn, `${arg}.re`, o.re);
+  V.finiteArray(fn, `${arg}.im`, o.im, { length: re.length });
+  if (length !== undefined && re.length !== length) V.failWith(fn, arg, `${arg} must have ${length} samples, got ${re.length}`);
+  return x as CArray;
+}
+
+function checkRng(fn: string, rng: unknown, needs: readonly ("normal" | "int")[]): void {
+  const o = rng as Record<string, unknown> | null;
+  if (typeof o !== "object" || o === null || needs.some((k) => typeof o[k] !== "function")) {
+    V.fail(fn, "rng", `a random source with ${needs.map((k) => `${k}()`).join(" and ")} (e.g. L.rng())`, rng);
+  }
+}
+
+function checkSymbols(fn: string, symbols: unknown, M: number, arg = "symbols"): ArrayLike<number> {
+  return V.intArray(fn, arg, symbols, { min: 0, below: M });
+}
+
+function checkMethod(fn: string, method: unknown): void {
+  if (method !== undefined) V.oneOf(fn, "method", method, ["exact", "maxlog"] as const);
+}
+
+function checkH(fn: string, h: unknown): void {
+  if (h === undefined) return;
+  const o = V.plainObject(fn, "opts.h", h);
+  V.options(fn, "opts.h", o, ["re", "im"]);
+  V.finite(fn, "opts.h.re", o.re);
+  V.finite(fn, "opts.h.im", o.im);
+  if ((o.re as number) === 0 && (o.im as number) === 0) V.failWith(fn, "opts.h", "opts.h must be a non-zero complex gain");
+}
+
 /** Binary-reflected Gray code → binary. */
 export function grayToBinary(g: number): number {
+  V.integer("grayToBinary", "g", g, { min: 0, max: 0x7fffffff });
   let b = g;
   for (let s = g >> 1; s; s >>= 1) b ^= s;
   return b;
@@ -51,11 +98,13 @@ export function grayToBinary(g: number): number {
 
 /** Binary → binary-reflected Gray code. */
 export function binaryToGray(b: number): number {
+  V.integer("binaryToGray", "b", b, { min: 0, max: 0x7fffffff });
   return b ^ (b >> 1);
 }
 
 /** Gray-labelled square M-QAM with unit average energy. */
 export function qam(M: number): Qam {
+  V.integer("qam", "M", M, { min: 4, max: 2 ** 20 });
   const m = Math.round(Math.log2(M));
   if (!(M >= 4 && 2 ** m === M && m % 2 === 0)) throw new Error(`qam: M must be 4, 16, 64, 256, … (got ${M})`);
   const L = 2 ** (m / 2);
@@ -73,6 +122,9 @@ export function qam(M: number): Qam {
 
 /** n uniformly random symbol labels. */
 export function randomSymbols(M: number, n: number, rng: RandomSource): Uint32Array {
+  V.integer("randomSymbols", "M", M, { min: 1, max: 4294967296 });
+  V.nonNegInt("randomSymbols", "n", n);
+  checkRng("randomSymbols", rng, ["int"]);
   const s = new Uint32Array(n);
   for (let k = 0; k < n; k++) s[k] = rng.int(M);
   return s;
@@ -80,6 +132,8 @@ export function randomSymbols(M: number, n: number, rng: RandomSource): Uint32Ar
 
 /** Map labels to constellation points. */
 export function modulate(c: Qam, symbols: ArrayLike<number>): CArray {
+  checkQam("modulate", c);
+  checkSymbols("modulate", symbols, c.M);
   const n = symbols.length;
   const re = new Float64Array(n);
   const im = new Float64Array(n);
@@ -92,6 +146,8 @@ export function modulate(c: Qam, symbols: ArrayLike<number>): CArray {
 
 /** Bits of each label, most significant first: Uint8Array of length n·m. */
 export function symbolsToBits(symbols: ArrayLike<number>, m: number): Uint8Array {
+  V.integer("symbolsToBits", "m", m, { min: 1, max: 31 });
+  checkSymbols("symbolsToBits", symbols, 2 ** m);
   const out = new Uint8Array(symbols.length * m);
   for (let k = 0; k < symbols.length; k++) for (let i = 0; i < m; i++) out[k * m + i] = (symbols[k] >> (m - 1 - i)) & 1;
   return out;
@@ -99,7 +155,9 @@ export function symbolsToBits(symbols: ArrayLike<number>, m: number): Uint8Array
 
 /** Labels from bits (most significant first); bits.length must be a multiple of m. */
 export function bitsToSymbols(bits: ArrayLike<number>, m: number): Uint32Array {
-  if (bits.length % m !== 0) throw new Error(`bitsToSymbols: ${bits.length} bits is not a multiple of ${m}`);
+  V.integer("bitsToSymbols", "m", m, { min: 1, max: 31 });
+  V.intArray("bitsToSymbols", "bits", bits, { min: 0, max: 1 });
+  if (bits.length % m !== 0) V.failWith("bitsToSymbols", "bits", `bits has length ${bits.length}, which is not a multiple of m = ${m}`);
   const out = new Uint32Array(bits.length / m);
   for (let k = 0; k < out.length; k++) {
     let s = 0;
@@ -110,17 +168,23 @@ export function bitsToSymbols(bits: ArrayLike<number>, m: number): Uint32Array {
 }
 
 /** dB → linear power ratio. */
-export const dbToLin = (db: number): number => 10 ** (db / 10);
+export const dbToLin = (db: number): number => 10 ** (V.finite("dbToLin", "db", db) / 10);
 /** Linear power ratio → dB. */
-export const linToDb = (x: number): number => 10 * Math.log10(x);
+export const linToDb = (x: number): number => 10 * Math.log10(V.finite("linToDb", "x", x, { above: 0 }));
 
 /** Complex noise variance σ² for a given SNR (dB) and symbol energy (default 1). */
 export function noiseVariance(snrDb: number, es = 1): number {
+  V.finite("noiseVariance", "snrDb", snrDb);
+  V.positive("noiseVariance", "es", es);
   return es / dbToLin(snrDb);
 }
 
 /** y = x + n with n ~ CN(0, σ²), σ² = E_s / SNR. Returns a new pair. */
 export function awgn(x: CArray, snrDb: number, rng: RandomSource, es = 1): CArray {
+  checkCArray("awgn", "x", x);
+  V.finite("awgn", "snrDb", snrDb);
+  checkRng("awgn", rng, ["normal"]);
+  V.positive("awgn", "es", es);
   const sd = Math.sqrt(noiseVariance(snrDb, es) / 2);
   const n = x.re.length;
   const re = new Float64Array(n);
@@ -134,11 +198,13 @@ export function awgn(x: CArray, snrDb: number, rng: RandomSource, es = 1): CArra
 
 /** Shannon capacity of the complex AWGN channel, log2(1 + SNR), bit per complex symbol. */
 export function shannon(snrDb: number): number {
+  V.finite("shannon", "snrDb", snrDb);
   return Math.log2(1 + dbToLin(snrDb));
 }
 
 /** Smallest SNR (dB) at which the AWGN capacity reaches `bits` per complex symbol. */
 export function shannonSnrDb(bits: number): number {
+  V.finite("shannonSnrDb", "bits", bits, { above: 0, max: 1000 });
   return linToDb(2 ** bits - 1);
 }
 
@@ -188,7 +254,12 @@ export function llrs(
   sigma2: number,
   opts: { h?: { re: number; im: number }; method?: LlrMethod } = {},
 ): Float64Array {
-  if (!(sigma2 > 0)) throw new Error(`llrs: σ² must be > 0, got ${sigma2}`);
+  checkQam("llrs", c);
+  checkCArray("llrs", "z", z);
+  V.positive("llrs", "sigma2", sigma2);
+  V.options("llrs", "opts", opts, ["h", "method"]);
+  checkH("llrs", opts.h);
+  checkMethod("llrs", opts.method);
   const hr = opts.h?.re ?? 1;
   const hi = opts.h?.im ?? 0;
   const h2 = hr * hr + hi * hi;
@@ -215,7 +286,12 @@ function log2OnePlusExp(x: number): number {
 
 /** GMI (bit per symbol) from LLRs and the transmitted bits (both ordered symbol-major). */
 export function gmiFromLlrs(llr: ArrayLike<number>, bits: ArrayLike<number>, m: number): number {
-  if (llr.length !== bits.length) throw new Error(`gmiFromLlrs: ${llr.length} LLRs for ${bits.length} bits`);
+  V.count("gmiFromLlrs", "m", m);
+  V.numberArrayWithGaps("gmiFromLlrs", "llr", llr, { minLength: 1 });
+  V.intArray("gmiFromLlrs", "bits", bits, { min: 0, max: 1 });
+  if (llr.length !== bits.length) V.failWith("gmiFromLlrs", "bits", `${llr.length} LLRs but ${bits.length} bits (they must match)`);
+  if (llr.length % m !== 0) V.failWith("gmiFromLlrs", "llr", `llr has length ${llr.length}, which is not a multiple of m = ${m}`);
+  for (let j = 0; j < llr.length; j++) if (Number.isNaN(llr[j])) V.failWith("gmiFromLlrs", "llr", `llr[${j}] is NaN`);
   const n = llr.length / m;
   let loss = 0;
   for (let j = 0; j < llr.length; j++) loss += log2OnePlusExp(bits[j] ? -llr[j] : llr[j]);
@@ -234,7 +310,10 @@ export interface ChannelFit {
 /** Least-squares fit of z = h·x + n on known symbols (data-aided). */
 export function fitChannel(x: CArray, z: CArray): ChannelFit {
   const n = x.re.length;
-  if (z.re.length !== n) throw new Error(`fitChannel: ${n} symbols but ${z.re.length} samples`);
+  checkCArray("fitChannel", "x", x);
+  if (n === 0) V.failWith("fitChannel", "x", "x must have at least one symbol");
+  if (typeof z !== "object" || z === null || !z.re || z.re.length !== n) V.failWith("fitChannel", "z", `${n} symbols but z has ${V.describe(z?.re)} samples`);
+  checkCArray("fitChannel", "z", z, n);
   let nr = 0;
   let ni = 0;
   let ex = 0;
@@ -271,6 +350,13 @@ export function estimateGmi(
   z: CArray,
   opts: { method?: LlrMethod; sigma2?: number; h?: { re: number; im: number } } = {},
 ): GmiEstimate {
+  checkQam("estimateGmi", c);
+  checkSymbols("estimateGmi", symbols, c.M);
+  checkCArray("estimateGmi", "z", z, symbols.length);
+  V.options("estimateGmi", "opts", opts, ["method", "sigma2", "h"]);
+  checkMethod("estimateGmi", opts.method);
+  if (opts.sigma2 !== undefined) V.positive("estimateGmi", "opts.sigma2", opts.sigma2);
+  checkH("estimateGmi", opts.h);
   const x = modulate(c, symbols);
   const fit = fitChannel(x, z);
   const h = opts.h ?? fit.h;
@@ -281,6 +367,10 @@ export function estimateGmi(
 
 /** Monte Carlo AWGN GMI: n random symbols at the given SNR, true σ², exact (or max-log) LLRs. */
 export function awgnGmiMonteCarlo(M: number, snrDb: number, n: number, rng: RandomSource, method: LlrMethod = "exact"): number {
+  V.finite("awgnGmiMonteCarlo", "snrDb", snrDb);
+  V.count("awgnGmiMonteCarlo", "n", n);
+  checkRng("awgnGmiMonteCarlo", rng, ["normal", "int"]);
+  checkMethod("awgnGmiMonteCarlo", method);
   const c = qam(M);
   const s = randomSymbols(M, n, rng);
   const z = awgn(modulate(c, s), snrDb, rng);
@@ -293,6 +383,11 @@ export function awgnGmiMonteCarlo(M: number, snrDb: number, n: number, rng: Rand
  * expectation over the noise is a Simpson rule on ±`span` standard deviations with `points` nodes.
  */
 export function awgnGmi(M: number, snrDb: number, opts: { method?: LlrMethod; points?: number; span?: number } = {}): number {
+  V.finite("awgnGmi", "snrDb", snrDb);
+  V.options("awgnGmi", "opts", opts, ["method", "points", "span"]);
+  checkMethod("awgnGmi", opts.method);
+  if (opts.points !== undefined) V.integer("awgnGmi", "opts.points", opts.points, { min: 3, max: 1e6 });
+  if (opts.span !== undefined) V.positive("awgnGmi", "opts.span", opts.span);
   const c = qam(M);
   const method = opts.method ?? "exact";
   const pts = (opts.points ?? 241) | 1; // odd for Simpson (241 nodes: < 1e-8 error for M ≤ 256)
@@ -325,8 +420,13 @@ export function awgnGmi(M: number, snrDb: number, opts: { method?: LlrMethod; po
  * `awgnGmi` (monotone in SNR). Throws if the target is not below m bits.
  */
 export function snrForGmi(M: number, target: number, opts: { lo?: number; hi?: number; tol?: number; method?: LlrMethod } = {}): number {
-  const m = Math.log2(M);
-  if (!(target > 0 && target < m)) throw new Error(`snrForGmi: target ${target} must be in (0, ${m})`);
+  const m = qam(M).m;
+  V.finite("snrForGmi", "target", target, { above: 0, below: m });
+  V.options("snrForGmi", "opts", opts, ["lo", "hi", "tol", "method"]);
+  if (opts.lo !== undefined) V.finite("snrForGmi", "opts.lo", opts.lo);
+  if (opts.hi !== undefined) V.finite("snrForGmi", "opts.hi", opts.hi, { above: opts.lo ?? -10 });
+  if (opts.tol !== undefined) V.positive("snrForGmi", "opts.tol", opts.tol);
+  checkMethod("snrForGmi", opts.method);
   let lo = opts.lo ?? -10;
   let hi = opts.hi ?? 50;
   const tol = opts.tol ?? 1e-3;
@@ -342,6 +442,8 @@ export function snrForGmi(M: number, target: number, opts: { lo?: number; hi?: n
 
 /** Nearest-point (hard) decisions; for square QAM per dimension. */
 export function hardDecision(c: Qam, z: CArray): Uint32Array {
+  checkQam("hardDecision", c);
+  checkCArray("hardDecision", "z", z);
   const n = z.re.length;
   const out = new Uint32Array(n);
   const half = c.m / 2;
@@ -363,7 +465,10 @@ export function hardDecision(c: Qam, z: CArray): Uint32Array {
 
 /** Bit error ratio between two label streams. */
 export function bitErrorRate(a: ArrayLike<number>, b: ArrayLike<number>, m: number): number {
-  if (a.length !== b.length) throw new Error("bitErrorRate: length mismatch");
+  V.integer("bitErrorRate", "m", m, { min: 1, max: 32 });
+  V.intArray("bitErrorRate", "a", a, { min: 0, below: 2 ** m }, { minLength: 1 });
+  V.intArray("bitErrorRate", "b", b, { min: 0, below: 2 ** m });
+  V.sameLength("bitErrorRate", "a", a, "b", b);
   let errs = 0;
   for (let k = 0; k < a.length; k++) {
     let x = (a[k] ^ b[k]) >>> 0;

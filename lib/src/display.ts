@@ -3,6 +3,7 @@
  * are sent as Jupyter display data; anywhere else (node scripts, tests) they are written to
  * stdout as plain text so that the same helpers run in both places.
  */
+import * as V from "./validate";
 
 /** The subset of tslab's `Display` that lib uses. */
 export interface Display {
@@ -50,10 +51,10 @@ const plain: Display = {
 
 /** Display rich content in the notebook, or plain text outside a kernel. */
 export const display: Display = {
-  html: (s) => (inKernel() ? loadTslab()!.display.html(s) : plain.html(s)),
-  markdown: (s) => (inKernel() ? loadTslab()!.display.markdown(s) : plain.markdown(s)),
-  latex: (s) => (inKernel() ? loadTslab()!.display.latex(s) : plain.latex(s)),
-  text: (s) => (inKernel() ? loadTslab()!.display.text(s) : plain.text(s)),
+  html: (s) => (V.string("display.html", "s", s), inKernel() ? loadTslab()!.display.html(s) : plain.html(s)),
+  markdown: (s) => (V.string("display.markdown", "s", s), inKernel() ? loadTslab()!.display.markdown(s) : plain.markdown(s)),
+  latex: (s) => (V.string("display.latex", "s", s), inKernel() ? loadTslab()!.display.latex(s) : plain.latex(s)),
+  text: (s) => (V.string("display.text", "s", s), inKernel() ? loadTslab()!.display.text(s) : plain.text(s)),
 };
 
 /**
@@ -67,6 +68,7 @@ export function newDisplay(): Display {
 
 /** Escape text for safe inclusion in HTML. */
 export function escapeHtml(s: string): string {
+  V.string("escapeHtml", "s", s);
   return s
     .replace(/&/g, "&amp;")
     .replace(/</g, "&lt;")

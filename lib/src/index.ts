@@ -12,6 +12,8 @@ export * from "./results";
 export * from "./paths";
 export * from "./display";
 export * from "./setup";
+export { LibInputError } from "./validate";
+export * as validate from "./validate";
 export * as special from "./special";
 export * as nn from "./nn";
 export * as text from "./data/text";

@@ -1,9 +1,11 @@
 /** Locating the repository and its data folder from wherever a notebook or script runs. */
 import * as fs from "fs";
 import * as path from "path";
+import * as V from "./validate";
 
 /** The repository root (the folder whose package.json declares workspaces), or cwd. */
 export function repoRoot(start = process.cwd()): string {
+  V.nonEmptyString("repoRoot", "start", start);
   let dir = path.resolve(start);
   for (;;) {
     const pj = path.join(dir, "package.json");
@@ -25,5 +27,11 @@ export function repoRoot(start = process.cwd()): string {
  * since the kernel's working directory is the notebook's folder (and tests run copies elsewhere).
  */
 export function dataPath(...parts: string[]): string {
+  parts.forEach((p, i) => {
+    V.nonEmptyString("dataPath", `parts[${i}]`, p);
+    if (path.isAbsolute(p) || p.split(/[\\/]/).includes("..")) {
+      V.failWith("dataPath", `parts[${i}]`, `parts[${i}] must be a relative path inside data/ (no leading '/', no '..'), got '${p}'`);
+    }
+  });
   return path.join(repoRoot(), "data", ...parts);
 }

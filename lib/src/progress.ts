@@ -3,6 +3,7 @@
  * a plain line at most every `plainEverySec` seconds (and at the end) so logs stay short.
  */
 import { inKernel, newDisplay, escapeHtml } from "./display";
+import * as V from "./validate";
 
 export interface ProgressOptions {
   label?: string;
@@ -36,8 +37,25 @@ function fmtTime(sec: number): string {
 }
 
 /** Start a progress bar for `total` steps. */
+const PROGRESS_OPTIONS = ["label", "refreshSec", "plainEverySec"] as const;
+
+function checkProgressOptions(fn: string, opts: ProgressOptions): void {
+  V.options(fn, "opts", opts, PROGRESS_OPTIONS);
+  if (opts.label !== undefined) V.string(fn, "opts.label", opts.label);
+  if (opts.refreshSec !== undefined) V.nonNegative(fn, "opts.refreshSec", opts.refreshSec);
+  if (opts.plainEverySec !== undefined) V.nonNegative(fn, "opts.plainEverySec", opts.plainEverySec);
+}
+
+function checkInfo(fn: string, info: unknown): void {
+  if (info === undefined) return;
+  for (const [k, v] of Object.entries(V.plainObject(fn, "info", info))) {
+    if (typeof v !== "string" && typeof v !== "number") V.failWith(fn, "info", `info.${k} must be a number or a string, got ${V.describe(v)}`);
+  }
+}
+
 export function progress(total: number, opts: ProgressOptions = {}): Progress {
-  if (!Number.isFinite(total) || total <= 0) throw new Error(`progress(total) needs a positive total, got ${total}`);
+  V.positive("progress", "total", total);
+  checkProgressOptions("progress", opts);
   const label = opts.label ?? "progress";
   const kernel = inKernel();
   const slot = kernel ? newDisplay() : null;
@@ -73,6 +91,8 @@ export function progress(total: number, opts: ProgressOptions = {}): Progress {
       return step;
     },
     tick(n = 1, info?: ProgressInfo) {
+      V.nonNegative("progress.tick", "n", n);
+      checkInfo("progress.tick", info);
       if (finished) return;
       step = Math.min(total, step + n);
       if (info) lastInfo = info;
@@ -84,6 +104,7 @@ export function progress(total: number, opts: ProgressOptions = {}): Progress {
       }
     },
     done(info?: ProgressInfo) {
+      checkInfo("progress.done", info);
       if (finished) return;
       finished = true;
       if (info) lastInfo = info;
@@ -93,7 +114,14 @@ export function progress(total: number, opts: ProgressOptions = {}): Progress {
 }
 
 /** Iterate over an array with a progress bar. */
-export function* track<T>(items: readonly T[], opts: ProgressOptions = {}): Generator<T> {
+export function track<T>(items: readonly T[], opts: ProgressOptions = {}): Generator<T> {
+  // Checked eagerly (a generator body would only run at the first next()).
+  V.arrayLike("track", "items", items);
+  checkProgressOptions("track", opts);
+  return trackGen(items, opts);
+}
+
+function* trackGen<T>(items: readonly T[], opts: ProgressOptions): Generator<T> {
   const bar = progress(Math.max(1, items.length), opts);
   for (const it of items) {
     yield it;

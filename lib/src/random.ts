@@ -3,6 +3,7 @@
  * `Math.random()` (it seeds its own alea generator from it), so replacing `Math.random` with a
  * seeded generator makes tfjs, tf.layers initialisers and JS-side sampling repeatable at once.
  */
+import * as V from "./validate";
 
 /** A small, fast, seedable PRNG (sfc32 seeded through splitmix32). */
 export class Rng {
@@ -17,7 +18,7 @@ export class Rng {
   }
 
   reseed(seed: number): void {
-    if (!Number.isFinite(seed)) throw new Error(`seed must be a finite number, got ${seed}`);
+    V.finite("Rng.reseed", "seed", seed);
     let s = Math.floor(seed) >>> 0;
     const next = (): number => {
       s = (s + 0x9e3779b9) >>> 0;
@@ -47,6 +48,10 @@ export class Rng {
 
   /** Standard normal (Box–Muller, caching the second value). */
   normal(mean = 0, std = 1): number {
+    if (!(Number.isFinite(mean) && std >= 0 && std < Infinity)) {
+      V.finite("Rng.normal", "mean", mean);
+      V.finite("Rng.normal", "std", std, { min: 0 });
+    }
     if (this.spareNormal !== null) {
       const v = this.spareNormal;
       this.spareNormal = null;
@@ -62,12 +67,13 @@ export class Rng {
 
   /** Integer in [0, n). */
   int(n: number): number {
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`int(n) needs a positive integer, got ${n}`);
+    if (!(Number.isInteger(n) && n > 0 && n <= 4294967296)) V.integer("Rng.int", "n", n, { min: 1, max: 4294967296 });
     return Math.floor(this.uniform() * n);
   }
 
   /** Fisher–Yates shuffle in place; returns the array. */
   shuffle<T>(xs: T[]): T[] {
+    V.array("Rng.shuffle", "xs", xs);
     for (let i = xs.length - 1; i > 0; i--) {
       const j = this.int(i + 1);
       [xs[i], xs[j]] = [xs[j], xs[i]];
@@ -77,12 +83,15 @@ export class Rng {
 
   /** One element chosen uniformly. */
   choice<T>(xs: readonly T[]): T {
-    if (xs.length === 0) throw new Error("choice() of an empty array");
+    V.arrayLike("Rng.choice", "xs", xs, { minLength: 1 });
     return xs[this.int(xs.length)];
   }
 
   /** A Float64Array of n standard normals. */
   normals(n: number, mean = 0, std = 1): Float64Array {
+    V.nonNegInt("Rng.normals", "n", n);
+    V.finite("Rng.normals", "mean", mean);
+    V.finite("Rng.normals", "std", std, { min: 0 });
     const out = new Float64Array(n);
     for (let i = 0; i < n; i++) out[i] = this.normal(mean, std);
     return out;
@@ -98,7 +107,7 @@ const nativeRandom = Math.random;
  * and the shared `rng()`. Call once at the top of a notebook; calling again restarts the stream.
  */
 export function seed(n: number): void {
-  if (!Number.isInteger(n)) throw new Error(`seed(n) needs an integer, got ${n}`);
+  V.integer("seed", "n", n);
   globalRng.reseed(n);
   currentSeed = n;
   Math.random = () => globalRng.uniform();

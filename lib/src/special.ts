@@ -22,16 +22,25 @@
  *   K_{k+1} = K_{k−1} + (2k/x) K_k (stable for K).
  */
 
+import * as V from "./validate";
+
 const EULER_GAMMA = 0.5772156649015329;
 const BIG = 1e250;
 const SMALL = 1e-250;
 
-function checkOrder(n: number, fn: string): void {
-  if (!Number.isInteger(n)) throw new Error(`${fn}: order must be an integer, got ${n}`);
+// Orders up to 1e5 (the recurrences allocate arrays of about nmax + x elements).
+function checkOrder(n: number, fn: string, x: number): void {
+  V.integer(fn, "n", n, { min: -100000, max: 100000 });
+  V.finite(fn, "x", x, { min: -1e6, max: 1e6 });
 }
 
-function checkMaxOrder(nmax: number, fn: string): void {
-  if (!Number.isInteger(nmax) || nmax < 0) throw new Error(`${fn}: nmax must be a non-negative integer, got ${nmax}`);
+function checkMaxOrder(nmax: number, fn: string, x: number): void {
+  V.integer(fn, "nmax", nmax, { min: 0, max: 100000 });
+  V.finite(fn, "x", x, { min: -1e6, max: 1e6 });
+}
+
+function checkPositive(fn: string, x: number): void {
+  if (!(x > 0)) V.fail(fn, "x", "a finite number > 0", x);
 }
 
 /** Even starting order for the backward recurrences: well above both the wanted order and x. */
@@ -68,7 +77,7 @@ function millerJ(nmax: number, x: number): Float64Array {
 
 /** J_0(x) … J_nmax(x) (x may be any real number). */
 export function besselJArray(nmax: number, x: number): Float64Array {
-  checkMaxOrder(nmax, "besselJArray");
+  checkMaxOrder(nmax, "besselJArray", x);
   const out = new Float64Array(nmax + 1);
   if (x === 0) {
     out[0] = 1;
@@ -133,16 +142,16 @@ function upwardY(nmax: number, x: number, y0: number, y1: number): Float64Array 
 
 /** Y_0(x) … Y_nmax(x) for x > 0. */
 export function besselYArray(nmax: number, x: number): Float64Array {
-  checkMaxOrder(nmax, "besselYArray");
-  if (!(x > 0)) throw new Error(`besselY: x must be > 0, got ${x}`);
+  checkMaxOrder(nmax, "besselYArray", x);
+  checkPositive("besselYArray", x);
   const [y0, y1] = y01(x, null);
   return upwardY(nmax, x, y0, y1);
 }
 
 /** J_0 … J_nmax and Y_0 … Y_nmax at one x > 0, sharing one Miller recurrence (what a mode solver needs). */
 export function besselJYArray(nmax: number, x: number): { j: Float64Array; y: Float64Array } {
-  checkMaxOrder(nmax, "besselJYArray");
-  if (!(x > 0)) throw new Error(`besselJYArray: x must be > 0, got ${x}`);
+  checkMaxOrder(nmax, "besselJYArray", x);
+  checkPositive("besselJYArray", x);
   const jm = millerJ(Math.max(nmax, 1), x);
   const [y0, y1] = y01(x, jm);
   return { j: jm.slice(0, nmax + 1), y: upwardY(nmax, x, y0, y1) };
@@ -150,7 +159,7 @@ export function besselJYArray(nmax: number, x: number): { j: Float64Array; y: Fl
 
 /** e^{−|x|} I_0(x) … e^{−|x|} I_nmax(x) (exponentially scaled, never overflows). */
 export function besselIeArray(nmax: number, x: number): Float64Array {
-  checkMaxOrder(nmax, "besselIeArray");
+  checkMaxOrder(nmax, "besselIeArray", x);
   const out = new Float64Array(nmax + 1);
   if (x === 0) {
     out[0] = 1;
@@ -221,8 +230,8 @@ function scaledK01(x: number): [number, number] {
 
 /** e^{x} K_0(x) … e^{x} K_nmax(x) for x > 0 (exponentially scaled). */
 export function besselKeArray(nmax: number, x: number): Float64Array {
-  checkMaxOrder(nmax, "besselKeArray");
-  if (!(x > 0)) throw new Error(`besselK: x must be > 0, got ${x}`);
+  checkMaxOrder(nmax, "besselKeArray", x);
+  checkPositive("besselKeArray", x);
   const out = new Float64Array(nmax + 1);
   const [k0, k1] = scaledK01(x);
   out[0] = k0;
@@ -235,22 +244,22 @@ const sgnNeg = (n: number): number => (n % 2 === 0 ? 1 : -1);
 
 /** Bessel function of the first kind J_n(x), integer n, real x (J_{−n} = (−1)^n J_n). */
 export function besselJ(n: number, x: number): number {
-  checkOrder(n, "besselJ");
+  checkOrder(n, "besselJ", x);
   if (n < 0) return sgnNeg(n) * besselJ(-n, x);
   return besselJArray(n, x)[n];
 }
 
 /** Bessel function of the second kind Y_n(x), integer n, x > 0. */
 export function besselY(n: number, x: number): number {
-  checkOrder(n, "besselY");
-  if (!(x > 0)) throw new Error(`besselY: x must be > 0, got ${x}`);
+  checkOrder(n, "besselY", x);
+  checkPositive("besselY", x);
   if (n < 0) return sgnNeg(n) * besselY(-n, x);
   return besselYArray(n, x)[n];
 }
 
 /** Modified Bessel function of the first kind I_n(x), integer n, real x (I_{−n} = I_n). */
 export function besselI(n: number, x: number): number {
-  checkOrder(n, "besselI");
+  checkOrder(n, "besselI", x);
   const m = Math.abs(n);
   const v = besselIeArray(m, x)[m];
   return v === 0 ? 0 : v * Math.exp(Math.abs(x));
@@ -258,23 +267,23 @@ export function besselI(n: number, x: number): number {
 
 /** Modified Bessel function of the second kind K_n(x), integer n, x > 0 (K_{−n} = K_n). */
 export function besselK(n: number, x: number): number {
-  checkOrder(n, "besselK");
-  if (!(x > 0)) throw new Error(`besselK: x must be > 0, got ${x}`);
+  checkOrder(n, "besselK", x);
+  checkPositive("besselK", x);
   const m = Math.abs(n);
   return besselKeArray(m, x)[m] * Math.exp(-x);
 }
 
 /** e^{−|x|} I_n(x), no overflow for large x. */
 export function besselIe(n: number, x: number): number {
-  checkOrder(n, "besselIe");
+  checkOrder(n, "besselIe", x);
   const m = Math.abs(n);
   return besselIeArray(m, x)[m];
 }
 
 /** e^{x} K_n(x), no underflow for large x. */
 export function besselKe(n: number, x: number): number {
-  checkOrder(n, "besselKe");
-  if (!(x > 0)) throw new Error(`besselKe: x must be > 0, got ${x}`);
+  checkOrder(n, "besselKe", x);
+  checkPositive("besselKe", x);
   const m = Math.abs(n);
   return besselKeArray(m, x)[m];
 }

@@ -4,6 +4,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { progress } from "./progress";
+import * as V from "./validate";
 
 export interface FitOptions<B> {
   /** Loss of one batch, built from tf ops (called inside `optimizer.minimize`, i.e. inside tidy). */
@@ -45,9 +46,48 @@ export interface History {
 }
 
 /** Train; returns the loss history. Throws on a non-finite loss (with the step number). */
+const FIT_OPTIONS = [
+  "loss", "batches", "epochs", "maxSteps", "params", "optimizer", "lr", "clipNorm", "totalSteps", "label", "evalEvery", "evaluate", "onStep", "quiet",
+] as const;
+
+function checkFitOptions<B>(opts: FitOptions<B>): void {
+  const fn = "fit";
+  V.options(fn, "opts", opts, FIT_OPTIONS);
+  if (opts === undefined) V.fail(fn, "opts", "an object { loss, batches, ... }", opts);
+  V.func(fn, "opts.loss", opts.loss);
+  V.func(fn, "opts.batches", opts.batches);
+  if (opts.epochs !== undefined) V.count(fn, "opts.epochs", opts.epochs);
+  if (opts.maxSteps !== undefined) V.nonNegInt(fn, "opts.maxSteps", opts.maxSteps);
+  if (opts.params !== undefined) {
+    V.array(fn, "opts.params", opts.params, { minLength: 1 }).forEach((p, i) => V.tensor(fn, `opts.params[${i}]`, p));
+  }
+  if (opts.optimizer !== undefined) {
+    const o = opts.optimizer as unknown as Record<string, unknown>;
+    if (typeof o !== "object" || o === null || typeof o.minimize !== "function" || typeof o.applyGradients !== "function") {
+      V.fail(fn, "opts.optimizer", "a tf.Optimizer", opts.optimizer);
+    }
+  }
+  if (opts.lr !== undefined) V.positive(fn, "opts.lr", opts.lr);
+  if (opts.clipNorm !== undefined) V.positive(fn, "opts.clipNorm", opts.clipNorm);
+  if (opts.totalSteps !== undefined) V.count(fn, "opts.totalSteps", opts.totalSteps);
+  if (opts.label !== undefined) V.string(fn, "opts.label", opts.label);
+  if (opts.evalEvery !== undefined) V.count(fn, "opts.evalEvery", opts.evalEvery);
+  if (opts.evaluate !== undefined) V.func(fn, "opts.evaluate", opts.evaluate);
+  if (opts.onStep !== undefined) V.func(fn, "opts.onStep", opts.onStep);
+  if (opts.quiet !== undefined) V.boolean(fn, "opts.quiet", opts.quiet);
+}
+
+function evalAt(evaluate: (step: number) => Record<string, number>, step: number): Record<string, number> {
+  const out = evaluate(step);
+  for (const [k, v] of Object.entries(V.plainObject("fit", "opts.evaluate", out))) {
+    if (typeof v !== "number" || !Number.isFinite(v)) V.failWith("fit", "opts.evaluate", `opts.evaluate(${step}).${k} must be a finite number, got ${V.describe(v)}`);
+  }
+  return out;
+}
+
 export function fit<B>(opts: FitOptions<B>): History {
+  checkFitOptions(opts);
   const epochs = opts.epochs ?? 1;
-  if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`fit: epochs must be a positive integer, got ${epochs}`);
   const ownOptimizer = !opts.optimizer;
   const optimizer = opts.optimizer ?? tf.train.adam(opts.lr ?? 1e-3);
   const total = opts.totalSteps ?? opts.maxSteps;
@@ -57,7 +97,11 @@ export function fit<B>(opts: FitOptions<B>): History {
   let step = 0;
   try {
     outer: for (let epoch = 0; epoch < epochs; epoch++) {
-      for (const batch of opts.batches(epoch)) {
+      const epochBatches = opts.batches(epoch);
+      if (epochBatches == null || typeof (epochBatches as Iterable<B>)[Symbol.iterator] !== "function") {
+        V.failWith("fit", "opts.batches", `opts.batches(${epoch}) must return an iterable of batches, got ${V.describe(epochBatches)}`);
+      }
+      for (const batch of epochBatches) {
         if (opts.maxSteps !== undefined && step >= opts.maxSteps) break outer;
         let lossValue: number;
         if (opts.clipNorm !== undefined) {
@@ -81,13 +125,13 @@ export function fit<B>(opts: FitOptions<B>): History {
         step++;
         opts.onStep?.(step, lossValue);
         if (opts.evaluate && opts.evalEvery && step % opts.evalEvery === 0) {
-          history.evals.push({ step, ...opts.evaluate(step) });
+          history.evals.push({ step, ...evalAt(opts.evaluate, step) });
         }
         bar?.tick(1, { loss: lossValue });
       }
     }
     if (opts.evaluate && (!opts.evalEvery || step % opts.evalEvery !== 0)) {
-      history.evals.push({ step, ...opts.evaluate(step) });
+      history.evals.push({ step, ...evalAt(opts.evaluate, step) });
     }
   } finally {
     if (ownOptimizer) optimizer.dispose();
@@ -99,8 +143,15 @@ export function fit<B>(opts: FitOptions<B>): History {
 }
 
 /** Yield minibatches of indices 0..n-1 (shuffled with the seeded `Math.random` when `shuffle`). */
-export function* batchIndices(n: number, batchSize: number, shuffle = true): Generator<number[]> {
-  if (batchSize < 1) throw new Error(`batchSize must be >= 1, got ${batchSize}`);
+export function batchIndices(n: number, batchSize: number, shuffle = true): Generator<number[]> {
+  // Checked eagerly (a generator body would only run at the first next()).
+  V.nonNegInt("batchIndices", "n", n);
+  V.count("batchIndices", "batchSize", batchSize);
+  V.boolean("batchIndices", "shuffle", shuffle);
+  return batchGen(n, batchSize, shuffle);
+}
+
+function* batchGen(n: number, batchSize: number, shuffle: boolean): Generator<number[]> {
   const idx = Array.from({ length: n }, (_, i) => i);
   if (shuffle) {
     for (let i = n - 1; i > 0; i--) {

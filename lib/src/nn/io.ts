@@ -4,7 +4,8 @@
  */
 import * as fs from "fs";
 import * as tf from "@tensorflow/tfjs";
-import { type QwenConfig, type QwenWeights, namedWeights, weightsFromNamed } from "./qwen";
+import { type QwenConfig, type QwenWeights, namedWeights, validateConfig, weightsFromNamed } from "./qwen";
+import * as V from "../validate";
 
 export interface WeightEntry {
   name: string;
@@ -56,6 +57,13 @@ function f16ToF32(h: number): number {
 
 /** Serialise named arrays to a blob + manifest. */
 export function packWeights(named: [string, { shape: number[]; values: ArrayLike<number> }][], dtype: "float32" | "float16" = "float32"): { manifest: WeightManifest; blob: Buffer } {
+  V.oneOf("packWeights", "dtype", dtype, ["float32", "float16"] as const);
+  V.array("packWeights", "named", named).forEach((e, i) => {
+    if (!Array.isArray(e) || e.length !== 2 || typeof e[0] !== "string") V.failWith("packWeights", "named", `named[${i}] must be a [name, { shape, values }] pair, got ${V.describe(e)}`);
+    const t = V.plainObject("packWeights", `named[${i}][1]`, e[1]);
+    V.intArray("packWeights", `named[${i}][1].shape`, t.shape, { min: 0 });
+    V.finiteArray("packWeights", `named[${i}][1].values`, t.values);
+  });
   const entries: WeightEntry[] = [];
   let size = 0;
   for (const [name, t] of named) {
@@ -78,6 +86,18 @@ export function packWeights(named: [string, { shape: number[]; values: ArrayLike
 
 /** Inverse of `packWeights`: name → { shape, values (Float32Array) }. */
 export function unpackWeights(manifest: WeightManifest, blob: Uint8Array): Map<string, { shape: number[]; values: Float32Array }> {
+  V.plainObject("unpackWeights", "manifest", manifest);
+  if (!(blob instanceof Uint8Array)) V.fail("unpackWeights", "blob", "a Uint8Array (or Buffer)", blob);
+  V.oneOf("unpackWeights", "manifest.dtype", manifest.dtype, ["float32", "float16"] as const);
+  V.nonNegInt("unpackWeights", "manifest.size", manifest.size);
+  V.array("unpackWeights", "manifest.entries", manifest.entries).forEach((e, i) => {
+    const o = V.plainObject("unpackWeights", `manifest.entries[${i}]`, e);
+    V.nonEmptyString("unpackWeights", `manifest.entries[${i}].name`, o.name);
+    V.intArray("unpackWeights", `manifest.entries[${i}].shape`, o.shape, { min: 0 });
+    V.nonNegInt("unpackWeights", `manifest.entries[${i}].offset`, o.offset);
+    const n = (o.shape as number[]).reduce((a, b) => a * b, 1);
+    if ((o.offset as number) + n > manifest.size) V.failWith("unpackWeights", "manifest", `entry '${String(o.name)}' runs past manifest.size (${manifest.size})`);
+  });
   if (manifest.format !== "papers-weights-v1") throw new Error(`unpackWeights: unknown format '${manifest.format}'`);
   const bytes = manifest.dtype === "float32" ? 4 : 2;
   if (blob.length !== manifest.size * bytes) {
@@ -98,6 +118,9 @@ export function unpackWeights(manifest: WeightManifest, blob: Uint8Array): Map<s
 
 /** Write a model's weights to `<base>.bin` + `<base>.json`; returns the manifest. */
 export function saveWeights(base: string, w: QwenWeights<tf.Tensor>, dtype: "float32" | "float16" = "float32"): WeightManifest {
+  V.nonEmptyString("saveWeights", "base", base);
+  V.oneOf("saveWeights", "dtype", dtype, ["float32", "float16"] as const);
+  V.plainObject("saveWeights", "w", w);
   const named = namedWeights(w).map(([k, t]) => [k, { shape: t.shape, values: t.dataSync() as Float32Array }] as [string, { shape: number[]; values: Float32Array }]);
   const { manifest, blob } = packWeights(named, dtype);
   fs.writeFileSync(`${base}.bin`, blob);
@@ -107,6 +130,9 @@ export function saveWeights(base: string, w: QwenWeights<tf.Tensor>, dtype: "flo
 
 /** Read weights written by `saveWeights` as tensors (not variables). */
 export function loadWeights(base: string, c: QwenConfig): QwenWeights<tf.Tensor> {
+  V.nonEmptyString("loadWeights", "base", base);
+  for (const ext of [".json", ".bin"]) if (!fs.existsSync(base + ext)) V.failWith("loadWeights", "base", `no weights file ${base}${ext}`);
+  validateConfig(V.plainObject("loadWeights", "c", c) as unknown as QwenConfig);
   const manifest = JSON.parse(fs.readFileSync(`${base}.json`, "utf8")) as WeightManifest;
   const arrays = unpackWeights(manifest, fs.readFileSync(`${base}.bin`));
   const m = new Map<string, tf.Tensor>();

@@ -7,9 +7,11 @@
  * model fast on a stock WASM backend (`PAPERS_WASM_KERNELS=0`) too.
  */
 import * as tf from "@tensorflow/tfjs";
+import * as V from "../validate";
 
 /** Swap the last two axes (a no-op rank check for rank < 2 is an error). */
 export function transposeLast2(x: tf.Tensor): tf.Tensor {
+  V.tensor("transposeLast2", "x", x, { minRank: 2 });
   const r = x.rank;
   if (r < 2) throw new Error(`transposeLast2 needs rank ≥ 2, got ${r}`);
   const perm = Array.from({ length: r }, (_, i) => i);
@@ -37,6 +39,13 @@ const matmulNN = tf.customGrad((a: tf.Tensor | tf.GradSaveFunc, b: tf.Tensor | t
  * gradient that only uses untransposed matMuls.
  */
 export function matmul(a: tf.Tensor, b: tf.Tensor, transposeA = false, transposeB = false): tf.Tensor {
+  V.tensor("matmul", "a", a, { minRank: 2 });
+  V.tensor("matmul", "b", b, { minRank: 2 });
+  V.boolean("matmul", "transposeA", transposeA);
+  V.boolean("matmul", "transposeB", transposeB);
+  const ka = a.shape[a.rank - (transposeA ? 2 : 1)];
+  const kb = b.shape[b.rank - (transposeB ? 1 : 2)];
+  if (ka !== kb) V.failWith("matmul", "b", `inner dimensions differ: a is [${a.shape}]${transposeA ? "ᵀ" : ""}, b is [${b.shape}]${transposeB ? "ᵀ" : ""}`);
   return tf.tidy(() => matmulNN(transposeA ? transposeLast2(a) : a, transposeB ? transposeLast2(b) : b));
 }
 
@@ -59,12 +68,17 @@ const linearOp = tf.customGrad((x: tf.Tensor | tf.GradSaveFunc, w: tf.Tensor | t
  * Row-major [out, in] is also the layout the quantizers work in (one row per output channel).
  */
 export function linear(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
+  V.tensor("linear", "x", x, { rank: 2 });
+  V.tensor("linear", "w", w, { rank: 2 });
   if (x.shape[1] !== w.shape[1]) throw new Error(`linear: x has ${x.shape[1]} features but w is [${w.shape}] ([out, in])`);
   return linearOp(x, w) as tf.Tensor2D;
 }
 
 /** RMSNorm over the last axis: x / sqrt(mean(x²) + eps) · g. */
 export function rmsNorm<T extends tf.Tensor>(x: T, g: tf.Tensor1D, eps: number): T {
+  V.tensor("rmsNorm", "x", x, { minRank: 1 });
+  V.tensor("rmsNorm", "g", g, { shape: [x.shape[x.rank - 1]] });
+  V.positive("rmsNorm", "eps", eps);
   return tf.tidy(() => {
     const ms = tf.mean(tf.square(x), -1, true);
     return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, eps))), g) as T;
@@ -73,6 +87,7 @@ export function rmsNorm<T extends tf.Tensor>(x: T, g: tf.Tensor1D, eps: number):
 
 /** SiLU(x) = x·σ(x). */
 export function silu<T extends tf.Tensor>(x: T): T {
+  V.tensor("silu", "x", x);
   return tf.tidy(() => tf.mul(x, tf.sigmoid(x)) as T);
 }
 
@@ -82,6 +97,9 @@ export function silu<T extends tf.Tensor>(x: T): T {
  * Returns cos and sin, each [T, hd] (the hd/2 angles repeated twice).
  */
 export function ropeTables(T: number, headDim: number, theta: number): { cos: tf.Tensor2D; sin: tf.Tensor2D } {
+  V.count("ropeTables", "T", T);
+  V.count("ropeTables", "headDim", headDim);
+  V.positive("ropeTables", "theta", theta);
   if (headDim % 2 !== 0) throw new Error(`RoPE needs an even head dimension, got ${headDim}`);
   const half = headDim / 2;
   const cos = new Float32Array(T * headDim);
@@ -98,6 +116,12 @@ export function ropeTables(T: number, headDim: number, theta: number): { cos: tf
 
 /** Apply RoPE to x [B, H, T, hd] with tables cos/sin [≥T, hd]: x·cos + rotate_half(x)·sin. */
 export function applyRope(x: tf.Tensor4D, cos: tf.Tensor2D, sin: tf.Tensor2D): tf.Tensor4D {
+  V.tensor("applyRope", "x", x, { rank: 4 });
+  V.tensor("applyRope", "cos", cos, { rank: 2 });
+  V.tensor("applyRope", "sin", sin, { shape: cos.shape });
+  if (cos.shape[0] < x.shape[2] || cos.shape[1] !== x.shape[3] || x.shape[3] % 2 !== 0) {
+    V.failWith("applyRope", "cos", `tables [${cos.shape}] do not cover x [${x.shape}] (need [>= ${x.shape[2]}, ${x.shape[3]}], even head dimension)`);
+  }
   return tf.tidy(() => {
     const [, , T, hd] = x.shape;
     const half = hd / 2;
@@ -112,6 +136,7 @@ export function applyRope(x: tf.Tensor4D, cos: tf.Tensor2D, sin: tf.Tensor2D): t
 
 /** Additive causal mask [T, T]: 0 on and below the diagonal, −1e9 above. */
 export function causalMask(T: number): tf.Tensor2D {
+  V.count("causalMask", "T", T);
   const m = new Float32Array(T * T);
   for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) m[i * T + j] = -1e9;
   return tf.tensor2d(m, [T, T]);

@@ -9,6 +9,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../random";
+import * as Val from "../validate";
 import { applyRope, causalMask, linear, matmul, rmsNorm, ropeTables, silu } from "./ops";
 
 export interface QwenConfig {
@@ -58,7 +59,12 @@ export interface QwenWeights<T = tf.Tensor> {
 }
 
 /** Defaults: the "nano-Qwen" of the quantization notebook (d 64, 4 layers, 2 heads × 32, SwiGLU 192). */
+const CONFIG_KEYS = [
+  "vocabSize", "dModel", "nLayers", "nHeads", "nKvHeads", "headDim", "ffnHidden", "contextLength", "positional", "ropeTheta", "normEps", "qkNorm",
+] as const;
+
 export function qwenConfig(over: Partial<QwenConfig> = {}): QwenConfig {
+  Val.options("qwenConfig", "over", over, CONFIG_KEYS);
   const cfg: QwenConfig = {
     vocabSize: 256,
     dModel: 64,
@@ -79,11 +85,15 @@ export function qwenConfig(over: Partial<QwenConfig> = {}): QwenConfig {
 }
 
 export function validateConfig(c: QwenConfig): void {
+  Val.plainObject("validateConfig", "c", c);
   const ints: (keyof QwenConfig)[] = ["vocabSize", "dModel", "nLayers", "nHeads", "nKvHeads", "headDim", "ffnHidden", "contextLength"];
   for (const k of ints) {
     const v = c[k] as number;
     if (!Number.isInteger(v) || v < 1) throw new Error(`QwenConfig.${k} must be a positive integer, got ${v}`);
   }
+  Val.positive("validateConfig", "c.ropeTheta", c.ropeTheta);
+  Val.positive("validateConfig", "c.normEps", c.normEps);
+  Val.boolean("validateConfig", "c.qkNorm", c.qkNorm);
   if (c.nHeads % c.nKvHeads !== 0) throw new Error(`QwenConfig: nKvHeads (${c.nKvHeads}) must divide nHeads (${c.nHeads})`);
   if (c.positional === "rope" && c.headDim % 2 !== 0) throw new Error("QwenConfig: RoPE needs an even headDim");
   if (c.positional !== "rope" && c.positional !== "learned") throw new Error(`QwenConfig.positional '${c.positional}'`);
@@ -91,6 +101,7 @@ export function validateConfig(c: QwenConfig): void {
 
 /** Shapes [out, in] of the seven linears of a block. */
 export function linearShapes(c: QwenConfig): Record<LinearName, [number, number]> {
+  validateConfig(c);
   const d = c.dModel;
   return {
     q: [c.nHeads * c.headDim, d],
@@ -105,6 +116,7 @@ export function linearShapes(c: QwenConfig): Record<LinearName, [number, number]
 
 /** Parameter counts: all, the quantizable linears (7 per block), embeddings, norms, positions. */
 export function paramCounts(c: QwenConfig): { total: number; linear: number; embed: number; norms: number; pos: number } {
+  validateConfig(c);
   const sh = linearShapes(c);
   const linearPer = LINEAR_NAMES.reduce((s, n) => s + sh[n][0] * sh[n][1], 0);
   const normsPer = 2 * c.dModel + (c.qkNorm ? 2 * c.headDim : 0);
@@ -120,6 +132,9 @@ export function paramCounts(c: QwenConfig): { total: number; linear: number; emb
  * output projections (o, down) scaled by 1/√(2L), norm gains 1. Drawn from `rng` (deterministic).
  */
 export function initWeights(c: QwenConfig, rng: Rng, std = 0.02): QwenWeights<tf.Variable> {
+  validateConfig(c);
+  if (typeof rng !== "object" || rng === null || typeof (rng as { normal?: unknown }).normal !== "function") Val.fail("initWeights", "rng", "a random source with normal() (e.g. L.rng())", rng);
+  Val.positive("initWeights", "std", std);
   const normal = (shape: number[], s: number, name: string): tf.Variable => {
     const n = shape.reduce((a, b) => a * b, 1);
     const v = new Float32Array(n);
@@ -156,6 +171,7 @@ export function initWeights(c: QwenConfig, rng: Rng, std = 0.02): QwenWeights<tf
 
 /** Every weight tensor with a stable dotted name ("embed", "blocks.0.q", …), in a fixed order. */
 export function namedWeights<T>(w: QwenWeights<T>): [string, T][] {
+  Val.array("namedWeights", "w.blocks", Val.plainObject("namedWeights", "w", w).blocks);
   const out: [string, T][] = [["embed", w.embed]];
   if (w.pos) out.push(["pos", w.pos]);
   const keys: (keyof BlockWeights)[] = ["attnNorm", "q", "k", "v", "qNorm", "kNorm", "o", "mlpNorm", "gate", "up", "down"];
@@ -168,6 +184,8 @@ export function namedWeights<T>(w: QwenWeights<T>): [string, T][] {
 
 /** Rebuild a weights object from named tensors (inverse of `namedWeights`). */
 export function weightsFromNamed<T>(c: QwenConfig, named: Map<string, T> | Record<string, T>): QwenWeights<T> {
+  validateConfig(c);
+  if (!(named instanceof Map)) Val.plainObject("weightsFromNamed", "named", named);
   const get = (k: string, optional = false): T | undefined => {
     const v = named instanceof Map ? named.get(k) : named[k];
     if (v === undefined && !optional) throw new Error(`weights: missing '${k}'`);
@@ -198,6 +216,7 @@ export function weightsFromNamed<T>(c: QwenConfig, named: Map<string, T> | Recor
 
 /** Apply `f` to every tensor (e.g. clone, dispose, to Float64Array). */
 export function mapWeights<A, B>(w: QwenWeights<A>, f: (x: A, name: string) => B): QwenWeights<B> {
+  Val.func("mapWeights", "f", f);
   const m = new Map<string, B>();
   for (const [k, v] of namedWeights(w)) m.set(k, f(v, k));
   const blocks = w.blocks.map((b, l) => {
@@ -210,6 +229,7 @@ export function mapWeights<A, B>(w: QwenWeights<A>, f: (x: A, name: string) => B
 
 /** Dispose every tensor of a weights object. */
 export function disposeWeights(w: QwenWeights<tf.Tensor>): void {
+  Val.plainObject("disposeWeights", "w", w);
   for (const [, t] of namedWeights(w)) t.dispose();
 }
 
@@ -236,6 +256,7 @@ const ctxCache = new Map<string, ForwardContext>();
 
 /** Cached constants for length T (kept across calls; `tf.keep`-ed so tidy never frees them). */
 export function forwardContext(c: QwenConfig, T: number): ForwardContext {
+  Val.count("forwardContext", "T", T);
   const key = `${T}|${c.headDim}|${c.positional}|${c.ropeTheta}`;
   let ctx = ctxCache.get(key);
   if (!ctx || ctx.mask.isDisposed) {
@@ -263,6 +284,9 @@ function lin(hooks: ForwardHooks | undefined, layer: number, name: LinearName, x
  * Query head h reads key/value head ⌊h / (nHeads/nKvHeads)⌋ (GQA).
  */
 export function attention(c: QwenConfig, b: BlockWeights, xn: tf.Tensor3D, layer = 0, hooks?: ForwardHooks): tf.Tensor3D {
+  Val.tensor("attention", "xn", xn, { shape: [null, null, c.dModel] });
+  Val.plainObject("attention", "b", b);
+  Val.nonNegInt("attention", "layer", layer);
   return tf.tidy(() => {
     const [B, T, d] = xn.shape;
     const H = c.nHeads;
@@ -302,6 +326,9 @@ export function attention(c: QwenConfig, b: BlockWeights, xn: tf.Tensor3D, layer
 
 /** SwiGLU MLP on an already-normed input [N, d] → [N, d]: down(silu(gate x) ⊙ up x). */
 export function mlp(b: BlockWeights, xn: tf.Tensor2D, layer = 0, hooks?: ForwardHooks): tf.Tensor2D {
+  Val.plainObject("mlp", "b", b);
+  Val.tensor("mlp", "xn", xn, { rank: 2 });
+  Val.nonNegInt("mlp", "layer", layer);
   return tf.tidy(() => {
     const g = lin(hooks, layer, "gate", xn, b.gate);
     const u = lin(hooks, layer, "up", xn, b.up);
@@ -312,6 +339,9 @@ export function mlp(b: BlockWeights, xn: tf.Tensor2D, layer = 0, hooks?: Forward
 
 /** One pre-norm decoder block: x + attn(norm(x)), then + mlp(norm(·)). x [B, T, d]. */
 export function block(c: QwenConfig, b: BlockWeights, x: tf.Tensor3D, layer = 0, hooks?: ForwardHooks): tf.Tensor3D {
+  Val.plainObject("block", "b", b);
+  Val.tensor("block", "x", x, { shape: [null, null, c.dModel] });
+  Val.nonNegInt("block", "layer", layer);
   return tf.tidy(() => {
     const [B, T, d] = x.shape;
     const h = tf.add(x, attention(c, b, rmsNorm(x, b.attnNorm as tf.Tensor1D, c.normEps), layer, hooks)) as tf.Tensor3D;
@@ -326,6 +356,7 @@ export function block(c: QwenConfig, b: BlockWeights, x: tf.Tensor3D, layer = 0,
  * gradient is a matmul too, so it trains on backends without a scatter kernel; V is small here).
  */
 export function embed(c: QwenConfig, w: QwenWeights, tokens: tf.Tensor2D): tf.Tensor3D {
+  Val.tensor("embed", "tokens", tokens, { rank: 2 });
   return tf.tidy(() => {
     const [B, T] = tokens.shape;
     if (T > c.contextLength) throw new Error(`sequence length ${T} exceeds contextLength ${c.contextLength}`);
@@ -338,6 +369,7 @@ export function embed(c: QwenConfig, w: QwenWeights, tokens: tf.Tensor2D): tf.Te
 
 /** Final RMSNorm and the tied head: h [B, T, d] → logits [B, T, V]. */
 export function head(c: QwenConfig, w: QwenWeights, h: tf.Tensor3D): tf.Tensor3D {
+  Val.tensor("head", "h", h, { shape: [null, null, c.dModel] });
   return tf.tidy(() => {
     const [B, T, d] = h.shape;
     const hn = rmsNorm(tf.reshape(h, [B * T, d]) as tf.Tensor2D, w.finalNorm as tf.Tensor1D, c.normEps);
@@ -347,6 +379,9 @@ export function head(c: QwenConfig, w: QwenWeights, h: tf.Tensor3D): tf.Tensor3D
 
 /** Token ids [B, T] → logits [B, T, V]. */
 export function forward(c: QwenConfig, w: QwenWeights, tokens: tf.Tensor2D, hooks?: ForwardHooks): tf.Tensor3D {
+  Val.tensor("forward", "tokens", tokens, { rank: 2 });
+  if (tokens.shape[1] > c.contextLength) Val.failWith("forward", "tokens", `sequence length ${tokens.shape[1]} exceeds contextLength ${c.contextLength}`);
+  Val.array("forward", "w.blocks", w.blocks, { length: c.nLayers });
   return tf.tidy(() => {
     let h = embed(c, w, tokens);
     w.blocks.forEach((b, l) => {
@@ -358,6 +393,8 @@ export function forward(c: QwenConfig, w: QwenWeights, tokens: tf.Tensor2D, hook
 
 /** Per-position negative log-likelihood [B, T] of `targets` under `logits` [B, T, V]. */
 export function tokenNll(logits: tf.Tensor3D, targets: tf.Tensor2D): tf.Tensor2D {
+  Val.tensor("tokenNll", "logits", logits, { rank: 3 });
+  Val.tensor("tokenNll", "targets", targets, { shape: [logits.shape[0], logits.shape[1]] });
   return tf.tidy(() => {
     const V = logits.shape[2];
     const lp = tf.logSoftmax(logits, -1);
@@ -371,6 +408,8 @@ export function tokenNll(logits: tf.Tensor3D, targets: tf.Tensor2D): tf.Tensor2D
  * (so L may be contextLength + 1). A scalar in nats.
  */
 export function lmLoss(c: QwenConfig, w: QwenWeights, windows: tf.Tensor2D, hooks?: ForwardHooks): tf.Scalar {
+  Val.tensor("lmLoss", "windows", windows, { rank: 2 });
+  if (windows.shape[1] < 2) Val.failWith("lmLoss", "windows", `windows need length >= 2 (input + next token), got shape [${windows.shape}]`);
   return tf.tidy(() => {
     const [B, L] = windows.shape;
     const inp = tf.slice(windows, [0, 0], [B, L - 1]) as tf.Tensor2D;
@@ -400,6 +439,10 @@ export function evaluate(
   L: number,
   opts: { batch?: number; hooks?: ForwardHooks } = {},
 ): EvalResult {
+  Val.intArray("evaluate", "windows", windows, { min: 0, below: c.vocabSize }, { minLength: 1 });
+  Val.integer("evaluate", "L", L, { min: 2 });
+  Val.options("evaluate", "opts", opts, ["batch", "hooks"]);
+  if (opts.batch !== undefined) Val.count("evaluate", "opts.batch", opts.batch);
   const count = windows.length / L;
   if (!Number.isInteger(count)) throw new Error(`evaluate: ${windows.length} ids is not a whole number of windows of ${L}`);
   const batch = opts.batch ?? 64;
