@@ -5,6 +5,8 @@
 //   node scripts/training/train-03-driveanymesh.mjs --quick --out /tmp/x    # a few-step smoke run
 //   --reuse-vae: keep the VAE already in --out (and its config entry) and train only the denoiser and the ablation
 //   (each phase reseeds, so this gives what a full run with the same step counts gives).
+//   --ablation-only: keep the VAE, the denoiser and their config entries in --out and retrain only the three
+//   loss-ablation VAEs for exactly --abl-steps steps each (no wall-clock cap, so the three get equal budgets).
 //   options: --out DIR  --seed S  --vae-steps N  --abl-steps N  --den-steps N  --quick
 //            --vae-minutes X  --abl-minutes X  --den-minutes X (wall-clock caps per phase: a phase stops
 //            early when its cap is reached; config.json records the steps actually done, and
@@ -43,6 +45,7 @@ function parseArgs(argv) {
     else if (k === "--quick") a.quick = true;
     else if (k === "--readme-only") a.readmeOnly = true;
     else if (k === "--reuse-vae") a.reuseVae = true;
+    else if (k === "--ablation-only") a.ablationOnly = true;
     else throw new Error(`unknown option ${k}`);
   }
   if (a.quick) Object.assign(a, { vaeSteps: 4, ablSteps: 2, denSteps: 4 });
@@ -74,6 +77,8 @@ function writeReadme(out) {
   const c = JSON.parse(fs.readFileSync(path.join(out, "config.json"), "utf8"));
   const r = c.runs;
   const T = c.training;
+  const abl = ["vae-mse", "vae-dis", "vae-both"];
+  const ablEqual = abl.every((k) => r[k].steps === r["vae-mse"].steps);
   const text = `# DriveAnyMesh proxy models — weights loaded by notebook 03
 
 Made by \`scripts/training/train-03-driveanymesh.mjs\` (seed ${c.seed}, ${c.seconds.toFixed(0)} s in all on a shared, heavily loaded
@@ -82,13 +87,13 @@ Made by \`scripts/training/train-03-driveanymesh.mjs\` (seed ${c.seed}, ${c.seco
 The model code is the notebook's own: the script compiles the code cells of \`notebooks/03-driveanymesh.ipynb\` tagged
 \`model\` and runs them, with the sizes of the notebook's \`TRAINING\` constant (also stored in \`config.json\`).
 
-| file | what | steps | final losses (mean of the last steps) |
+| file | what | steps | final losses (mean of the last 50 steps; denoiser: last 100) |
 |---|---|---|---|
 | \`vae.bin/json\` | latent-set VAE, MSE + DIS + ${T.vaeWeights.kl}·KL | ${r.vae.steps} × ${T.vaeOpt.batch} sequences | MSE ${r.vae.final.mse.toExponential(3)}, DIS ${r.vae.final.dis.toFixed(4)}, KL ${r.vae.final.kl.toFixed(3)} |
 | \`denoiser.bin/json\` | spatio-temporal denoiser (x₀-prediction, cosine K = ${T.den.K}) | ${r.denoiser.steps} × ${T.denOpt.batch} sequences | x₀-MSE ${r.denoiser.final.loss.toFixed(4)} |
-| \`vae-mse\`, \`vae-dis\`, \`vae-both\` | loss ablation (paper Table 2), same seed and wall-clock cap | ${r["vae-mse"].steps} each | MSE-only ${r["vae-mse"].final.mse.toExponential(3)}, DIS-only DIS ${r["vae-dis"].final.dis.toFixed(4)}, both ${r["vae-both"].final.mse.toExponential(3)} / ${r["vae-both"].final.dis.toFixed(4)} |
+| \`vae-mse\`, \`vae-dis\`, \`vae-both\` | loss ablation (paper Table 2), same seed${ablEqual ? ", same number of steps (no wall-clock cap)" : " and wall-clock cap"} | ${abl.map((k) => r[k].steps).join(" / ")} (MSE / DIS / both) | MSE-only MSE ${r["vae-mse"].final.mse.toExponential(3)}, DIS-only DIS ${r["vae-dis"].final.dis.toFixed(4)}, both MSE ${r["vae-both"].final.mse.toExponential(3)} / DIS ${r["vae-both"].final.dis.toFixed(4)} (${abl.map((k) => r[k].seconds.toFixed(0)).join(" / ")} s) |
 
-\`config.json\` also holds the latent statistics used to standardise the diffusion targets, the loss curves (every 10th step)
+${c.ablationOnly ? `The three ablation VAEs were retrained afterwards with \`--ablation-only --abl-steps ${r["vae-mse"].steps}\` (${c.ablationOnly.date}, ${c.ablationOnly.seconds.toFixed(0)} s), so that all three get the same number of steps; the first run had capped each by wall-clock time, which gave them unequal step counts. The VAE and the denoiser were not touched.\n\n` : ""}\`config.json\` also holds the latent statistics used to standardise the diffusion targets, the loss curves (every 10th step)
 and the seconds per phase. Weights are float32 blobs with a JSON manifest (\`@papers/lib\` \`nn.packWeights\`).
 
 ## Rebuild
@@ -97,12 +102,25 @@ and the seconds per phase. Weights are float32 blobs with a JSON manifest (\`@pa
     node scripts/training/train-03-driveanymesh.mjs --no-time-limit --seed ${c.seed} \\
         --vae-steps ${r.vae.steps} --den-steps ${r.denoiser.steps} --abl-steps ${r["vae-mse"].steps}
 
-${c.reusedVae ? "The committed files come from two runs: the first trained the VAE (its entry in `config.json` is carried over); a second run with `--reuse-vae` kept that VAE and trained the denoiser and the ablation VAEs. Every phase starts from its own seed, so one full run with the step counts above does the same computation.\n\n" : ""}The committed run capped each phase by wall-clock time (VAE, denoiser, each ablation VAE); the step counts above are what those
+${c.reusedVae ? `The committed files come from ${c.ablationOnly ? "three" : "two"} runs: the first trained the VAE (its entry in \`config.json\` is carried over); a second run with \`--reuse-vae\` kept that VAE and trained the denoiser${c.ablationOnly ? "; a third, with \`--ablation-only\`, trained the ablation VAEs" : " and the ablation VAEs"}. Every phase starts from its own seed, so one full run with the step counts above does the same computation.\n\n` : ""}The committed run capped the VAE and denoiser phases by wall-clock time; their step counts above are what those
 caps allowed. With \`--no-time-limit\` and these step counts the script replays the same seeded computation (same code, seed and
 backend; we have not re-run it to confirm bit-identical weights). Data are
 generated by the notebook's own seeded generator (training seed ${T.trainSeed}, ${T.nTrain} sequences); nothing is downloaded.
 `;
   fs.writeFileSync(path.join(out, "README.md"), text);
+}
+
+/** Loss ablation (paper Table 2): three VAEs with the same seed, data stream and step count. */
+function trainAblation(m, C, train, args, runs, log, minutes) {
+  for (const [name, w] of Object.entries(C.ablation)) {
+    L.seed(args.seed + 4);
+    const S = m.buildVae(C.vae);
+    const h = m.trainVae(S, C.vae, train, { ...C.vaeOpt, steps: args.ablSteps, until: Date.now() + minutes * 60e3, w, seed: args.seed + 1, label: `VAE ${name}`, quiet: true });
+    save(m, S, args.out, `vae-${name}`);
+    runs[`vae-${name}`] = { steps: h.mse.length, weights: w, seconds: h.seconds, final: { mse: tail(h.mse), dis: tail(h.dis), kl: tail(h.kl) } };
+    log(`VAE ${name}: ${h.mse.length} steps, mse ${tail(h.mse).toExponential(3)} dis ${tail(h.dis).toFixed(4)} (${h.seconds.toFixed(0)} s)`);
+    S.dispose();
+  }
 }
 
 async function main() {
@@ -121,6 +139,24 @@ async function main() {
   log(`${backend.summary}; ${train.length} training sequences`);
 
   const runs = {};
+  if (args.ablationOnly) {
+    const old = JSON.parse(fs.readFileSync(cfgPath, "utf8"));
+    const ta = Date.now();
+    const newRuns = { vae: old.runs.vae, denoiser: old.runs.denoiser };
+    trainAblation(m, C, train, args, newRuns, log, Infinity);
+    const ablSeconds = (Date.now() - ta) / 1000;
+    const config = {
+      ...old,
+      seconds: old.seconds - ["vae-mse", "vae-dis", "vae-both"].reduce((s, k) => s + old.runs[k].seconds, 0) + ablSeconds,
+      training: C,
+      runs: newRuns,
+      ablationOnly: { date: new Date().toISOString().slice(0, 10), seconds: ablSeconds, backend: backend.summary },
+    };
+    fs.writeFileSync(cfgPath, JSON.stringify(config, null, 1));
+    writeReadme(args.out);
+    log(`wrote ${args.out} (ablation VAEs only)`);
+    return;
+  }
   // 1. the main VAE
   let vae;
   if (args.reuseVae) {
@@ -149,15 +185,7 @@ async function main() {
   vae.dispose();
   den.dispose();
   // 3. loss ablation (paper Table 2): three VAEs with the same seed and budget
-  for (const [name, w] of Object.entries(C.ablation)) {
-    L.seed(args.seed + 4);
-    const S = m.buildVae(C.vae);
-    const h = m.trainVae(S, C.vae, train, { ...C.vaeOpt, steps: args.ablSteps, until: Date.now() + args.ablMin * 60e3, w, seed: args.seed + 1, label: `VAE ${name}`, quiet: true });
-    save(m, S, args.out, `vae-${name}`);
-    runs[`vae-${name}`] = { steps: h.mse.length, weights: w, seconds: h.seconds, final: { mse: tail(h.mse), dis: tail(h.dis), kl: tail(h.kl) } };
-    log(`VAE ${name}: ${h.mse.length} steps, mse ${tail(h.mse).toExponential(3)} dis ${tail(h.dis).toFixed(4)} (${h.seconds.toFixed(0)} s)`);
-    S.dispose();
-  }
+  trainAblation(m, C, train, args, runs, log, args.ablMin);
 
   const config = {
     made_by: "scripts/training/train-03-driveanymesh.mjs",
