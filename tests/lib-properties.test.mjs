@@ -134,7 +134,8 @@ const BAD = [
   ["Results.close", fc.oneof(fc.constant({}), fc.record({ rel: notFinite.filter((v) => v !== undefined) })), (o) => new L.Results("p").close("c", 1, 1, o)],
   ["Results.close", withOpt(["kind", "note", "source", "rel", "abs", "unit"]), (k) => new L.Results("p").close("c", 1, 1, { rel: 0.1, [k]: 1 })],
   ["Results.close", fc.oneof(notString, fc.constant("")), (v) => new L.Results("p").close(v, 1, 1, { rel: 0.1 })],
-  ["Results.within", notFinite, (v) => new L.Results("p").within("w", 1, 0, v)],
+  // ±Infinity is a one-sided bound, so only NaN, non-numbers and hi < lo are bad
+  ["Results.within", fc.oneof(fc.constantFrom(NaN, undefined, null, "1", true, -Infinity), fc.double({ max: -1e-9, noNaN: true })), (v) => new L.Results("p").within("w", 1, 0, v)],
   ["Results.order", fc.oneof(notArray, fc.constant([["a", 1]]), fc.constant([["a", 1], ["b"]])), (v) => new L.Results("p").order("o", v, "increasing")],
   ["Results.order", fc.string().filter((s) => s !== "increasing" && s !== "decreasing"), (v) => new L.Results("p").order("o", [["a", 1], ["b", 2]], v)],
   ["Results.check", fc.oneof(fc.constantFrom(undefined, null, 0, 1, "yes"), fc.object({ maxDepth: 0 })), (v) => new L.Results("p").check("k", v, { paper: 1, ours: 1 })],

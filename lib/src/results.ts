@@ -192,8 +192,9 @@ export class Results {
     const fn = "Results.within";
     checkName(fn, name);
     if (typeof ours !== "number") V.fail(fn, "ours", "a number", ours);
-    V.finite(fn, "lo", lo);
-    V.finite(fn, "hi", hi, { min: lo });
+    // one-sided bounds are ±Infinity; only NaN and an empty interval are mistakes
+    if (typeof lo !== "number" || Number.isNaN(lo)) V.fail(fn, "lo", "a number (−Infinity for no lower bound)", lo);
+    if (typeof hi !== "number" || Number.isNaN(hi) || hi < lo) V.fail(fn, "hi", `a number >= lo = ${lo} (Infinity for no upper bound)`, hi);
     V.options(fn, "opts", opts, [...CHECK_OPTIONS, "paper"]);
     checkCommon(fn, opts);
     if (opts.paper !== undefined) checkShown(fn, "opts.paper", opts.paper);

@@ -80,7 +80,8 @@ function checkFitOptions<B>(opts: FitOptions<B>): void {
 function evalAt(evaluate: (step: number) => Record<string, number>, step: number): Record<string, number> {
   const out = evaluate(step);
   for (const [k, v] of Object.entries(V.plainObject("fit", "opts.evaluate", out))) {
-    if (typeof v !== "number" || !Number.isFinite(v)) V.failWith("fit", "opts.evaluate", `opts.evaluate(${step}).${k} must be a finite number, got ${V.describe(v)}`);
+    // NaN is allowed: a metric that does not apply to this model (e.g. no reading head) is NaN, not absent
+    if (typeof v !== "number" || v === Infinity || v === -Infinity) V.failWith("fit", "opts.evaluate", `opts.evaluate(${step}).${k} must be a number (NaN for "not measured"), got ${V.describe(v)}`);
   }
   return out;
 }
