@@ -13,6 +13,7 @@ so no font files) from the npm `mathjax` package and the smallest plotly.js bund
 import base64
 import gzip
 import json
+import math
 import os
 import re
 
@@ -34,7 +35,14 @@ BUNDLES = [
      {"cone", "isosurface", "mesh3d", "scatter", "scatter3d", "streamtube", "surface", "volume"}),
     ("full", "plotly.js-dist-min/plotly.min.js", None),
 ]
-_FIGURE = re.compile(r"var fig=(\{.*?\});var n=0;", re.S)
+_FIGURE_START = "var fig="
+# What follows the figure JSON in the script lib/src/plot.ts (showFigure) writes.
+_FIGURE_TAIL = re.compile(
+    r';var n=0;function draw\(\)\{if\(window\.Plotly\)\{window\.Plotly\.newPlot\("([^"\\]+)",fig\.data,fig\.layout,'
+    r'(\{[^{}]*\})\);\}else if\(n\+\+<\d+\)\{setTimeout\(draw,\d+\);\}else\{document\.getElementById\("\1"\)'
+    r'\.textContent=("(?:[^"\\]|\\.)*");\}\}draw\(\);\}\)\(\);'
+)
+_JSON = json.JSONDecoder()
 _packed = {}
 
 
@@ -46,8 +54,55 @@ def packed(rel):
     key = (path, os.path.getmtime(path))
     if key not in _packed:
         with open(path, "rb") as f:
-            _packed[key] = base64.b64encode(gzip.compress(f.read(), 9, mtime=0)).decode("ascii")
+            _packed[key] = pack(f.read())
     return _packed[key]
+
+
+def pack(data):
+    """bytes or str, gzip-compressed and base64-encoded, for a <script type="application/gzip;base64">."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return base64.b64encode(gzip.compress(data, 9, mtime=0)).decode("ascii")
+
+
+def output_html(out):
+    html = out.get("data", {}).get("text/html")
+    return "".join(html) if isinstance(html, list) else (html or "")
+
+
+def figures_in(html):
+    """The plotly figures in one text/html output, as (start, end, figure, tail match) with [start, end) the
+    span from `var fig=` to the end of the drawing script; figure is None where the JSON does not parse (or the
+    script is not the one lib writes): that figure stays as it is."""
+    found = []
+    pos = html.find(_FIGURE_START)
+    while pos >= 0:
+        at = pos + len(_FIGURE_START)
+        try:
+            fig, end = _JSON.raw_decode(html, at)
+        except ValueError:
+            found.append((pos, at, None, None))
+            pos = html.find(_FIGURE_START, at)
+            continue
+        tail = _FIGURE_TAIL.match(html, end)
+        if not isinstance(fig, dict) or tail is None:
+            found.append((pos, end, None, None))
+        else:
+            found.append((pos, tail.end(), fig, tail))
+            end = tail.end()
+        pos = html.find(_FIGURE_START, end)
+    return found
+
+
+def round_floats(x, digits=6):
+    """x with every float rounded to `digits` significant digits (ints, bools, strings untouched)."""
+    if isinstance(x, float):
+        return float(f"{x:.{digits}g}") if math.isfinite(x) else x
+    if isinstance(x, dict):
+        return {k: round_floats(v, digits) for k, v in x.items()}
+    if isinstance(x, list):
+        return [round_floats(v, digits) for v in x]
+    return x
 
 
 def trace_types(nb):
@@ -55,12 +110,8 @@ def trace_types(nb):
     types = set()
     for cell in nb.cells:
         for out in cell.get("outputs", []):
-            html = out.get("data", {}).get("text/html", "")
-            html = "".join(html) if isinstance(html, list) else html
-            for m in _FIGURE.finditer(html):
-                try:
-                    fig = json.loads(m.group(1))
-                except ValueError:
+            for _, _, fig, _ in figures_in(output_html(out)):
+                if fig is None:
                     return None  # unreadable: play safe with the full bundle
                 for trace in fig.get("data", []):
                     types.add(trace.get("type") or "scatter")
@@ -74,19 +125,42 @@ def pick_bundle(types):
     raise AssertionError("unreachable")
 
 
+FIGURE_WAIT_TRIES = 600  # x 50 ms: how long a figure's script waits for plotly.js and the figure data
+
+
+def lookup_script(key, div_id, config, message):
+    """The drawing script for a figure whose JSON lives in the report's packed figures (window.papersFigures,
+    unpacked by the template's header script): same retries and message as lib's inline script, longer wait."""
+    return (
+        "var n=0;function draw(){var F=window.papersFigures;"
+        f"if(window.Plotly&&F){{var fig=F[{key}];window.Plotly.newPlot(\"{div_id}\",fig.data,fig.layout,{config});}}"
+        f"else if(n++<{FIGURE_WAIT_TRIES}){{setTimeout(draw,50);}}"
+        f"else{{document.getElementById(\"{div_id}\").textContent=window.Plotly?"
+        "\"the report's figure data did not unpack\":" + message + ";}}draw();})();"
+    )
+
+
 class CompactBundles(Preprocessor):
-    """Makes the report light: the notebook carries the whole plotly.js bundle in its setup cell's output
-    (4.8 MB, so the live notebook can draw anything); the report instead carries the smallest published
-    bundle that covers the trace types its figures use, and MathJax, both gzip-compressed and unpacked in
-    the browser (DecompressionStream) when the page opens."""
+    """Makes the report light.
+
+    * plotly.js: the notebook carries the whole bundle in its setup cell's output (4.8 MB, so the live notebook
+      can draw anything); the report instead carries the smallest published bundle that covers the trace types
+      its figures use, gzip-compressed.
+    * Figures: each figure's JSON (inline in its output's script, as lib/src/plot.ts writes it) is parsed, its
+      floats rounded to 6 significant digits, and all figures of the report go into one gzip-compressed blob
+      (a JSON array); each figure's script then looks its figure up there once plotly.js and the blob are
+      unpacked. A figure whose JSON does not parse stays inline, as it was.
+    * MathJax 3 (SVG output), gzip-compressed.
+    Everything packed is base64 text in a <script type="application/gzip;base64">, unpacked in the browser
+    (DecompressionStream) when the page opens (scripts/report-template/offline/index.html.j2).
+    The notebook given to the exporter is a copy: the live notebook is never changed.
+    """
 
     def preprocess(self, nb, resources):
         had_plotly = False
         for cell in nb.cells:
             for out in cell.get("outputs", []):
-                html = out.get("data", {}).get("text/html")
-                text = "".join(html) if isinstance(html, list) else (html or "")
-                if PLOTLY_MARKER in text:
+                if PLOTLY_MARKER in output_html(out):
                     out["data"]["text/html"] = "<!-- plotly.js: loaded by the report's header -->"
                     had_plotly = True
         if had_plotly:
@@ -95,8 +169,34 @@ class CompactBundles(Preprocessor):
             resources["papers_plotly_bundle"] = name
             resources["papers_plotly_gz"] = packed(rel)
             resources["papers_trace_types"] = sorted(types or [])
+        if not resources.get("should_sanitize_html"):  # sanitizing drops the figure scripts anyway
+            figures = self.pack_figures(nb)
+            if figures:
+                resources["papers_figures_gz"] = pack(json.dumps(figures, separators=(",", ":"), ensure_ascii=False))
+                resources["papers_figure_count"] = len(figures)
         resources["papers_mathjax_gz"] = packed("mathjax/es5/tex-svg-full.js")
         return nb, resources
+
+    @staticmethod
+    def pack_figures(nb):
+        """Moves every readable figure's JSON out of its output into the returned list (rounded floats)."""
+        figures = []
+        for cell in nb.cells:
+            for out in cell.get("outputs", []):
+                html = output_html(out)
+                found = [f for f in figures_in(html) if f[2] is not None]
+                if not found:
+                    continue
+                parts, last = [], 0
+                for start, end, fig, tail in found:
+                    div_id, config, message = tail.group(1), tail.group(2), tail.group(3)
+                    parts.append(html[last:start])
+                    parts.append(lookup_script(len(figures), div_id, config, message))
+                    figures.append(round_floats(fig))
+                    last = end
+                parts.append(html[last:])
+                out["data"]["text/html"] = "".join(parts)
+        return figures
 
 
 def configure(c, exporter="HTMLExporter"):
