@@ -12,10 +12,15 @@ so no font files) from the npm `mathjax` package and the smallest plotly.js bund
 """
 import base64
 import gzip
+import html as html_lib
 import json
+import logging
 import math
 import os
 import re
+import shutil
+import subprocess
+import sys
 
 from nbconvert.exporters import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
@@ -125,6 +130,12 @@ def pick_bundle(types):
     raise AssertionError("unreachable")
 
 
+TYPESET = os.path.join(TEMPLATE_DIR, "typeset.mjs")
+TYPESET_TIMEOUT_S = 300
+# Text MathJax would treat as math: its delimiters, and \begin{…} environments (processEnvironments).
+MATH_HINT = re.compile(r"\$|\\\(|\\\[|\\begin\{")
+# A figure string plotly would typeset with MathJax ($…$).
+FIGURE_MATH = re.compile(r"\$[^$\"]+\$")
 FIGURE_WAIT_TRIES = 600  # x 50 ms: how long a figure's script waits for plotly.js and the figure data
 
 
@@ -138,6 +149,23 @@ def lookup_script(key, div_id, config, message):
         f"else{{document.getElementById(\"{div_id}\").textContent=window.Plotly?"
         "\"the report's figure data did not unpack\":" + message + ";}}draw();})();"
     )
+
+
+def report_log(log):
+    """A logger whose warnings are seen: the exporter's when it has handlers (JupyterLab's server, nbconvert's
+    command line), else one that writes to stderr (the runner, scripts/execute_notebook.py)."""
+    node = log
+    while node is not None:  # a handler other than a NullHandler (traitlets' own logger has only that)
+        if any(not isinstance(h, logging.NullHandler) for h in node.handlers):
+            return log
+        node = node.parent if node.propagate else None
+    log = logging.getLogger("papers_report")
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        log.addHandler(handler)
+        log.propagate = False
+    return log
 
 
 class CompactBundles(Preprocessor):
@@ -174,8 +202,94 @@ class CompactBundles(Preprocessor):
             if figures:
                 resources["papers_figures_gz"] = pack(json.dumps(figures, separators=(",", ":"), ensure_ascii=False))
                 resources["papers_figure_count"] = len(figures)
-        resources["papers_mathjax_gz"] = packed("mathjax/es5/tex-svg-full.js")
+        if not self.typeset_math(nb, resources):
+            resources["papers_mathjax_gz"] = packed("mathjax/es5/tex-svg-full.js")
         return nb, resources
+
+    def typeset_math(self, nb, resources):
+        """Typesets the report's math at export time (scripts/report-template/typeset.mjs, one Node process
+        for the whole report), so the report carries SVG and no MathJax runtime. The math is wherever the
+        MathJax runtime would look: Markdown cells, text/markdown and text/latex outputs, and text/html
+        outputs (text in <pre>, code cells and streams, is skipped by MathJax either way). Each typeset
+        fragment goes into the cell's or output's metadata ("papers_typeset_html"), which the template prints
+        in place of its own rendering. Returns False, with one line in the log, where anything stands in the
+        way (sanitizing, no node, a failure, math in a figure or in an HTML output with scripts): the report
+        then keeps the MathJax runtime and typesets in the browser as before."""
+        log = report_log(getattr(self, "log", None))
+        if resources.get("should_sanitize_html"):
+            return False  # the typeset HTML would skip the sanitizer: keep the runtime
+        render = getattr(self.parent, "markdown2html", None)
+        if render is None:
+            log.warning("papers_report: math typeset in the browser (no markdown renderer on the exporter)")
+            return False
+        priority = getattr(self.parent, "display_data_priority", None) or ["text/html", "text/latex", "text/markdown"]
+        slots, fragments = [], []  # (holder of the metadata, ...) and the HTML to typeset, in report order
+        for cell in nb.cells:
+            context = {"cell": cell, "resources": resources}
+            if cell.cell_type == "markdown":
+                if MATH_HINT.search(cell.source):
+                    slots.append(cell)
+                    fragments.append(render(context, cell.source))
+                continue
+            for out in cell.get("outputs", []):
+                data = out.get("data", {})
+                # The mime type the template shows (the exporter's display priority).
+                mime = next((m for m in priority if m in data), None)
+                if mime not in ("text/html", "text/markdown", "text/latex"):
+                    continue
+                text = data[mime]
+                text = "".join(text) if isinstance(text, list) else text
+                if mime == "text/html":
+                    scripts = "<script" in text.lower()
+                    for _, _, fig, _ in figures_in(text):
+                        if fig is not None and FIGURE_MATH.search(json.dumps(fig, ensure_ascii=False)):
+                            log.warning("papers_report: math typeset in the browser (a figure has $…$ text for plotly's MathJax)")
+                            return False
+                    bare = re.sub(r"<script.*?</script>", "", text, flags=re.S | re.I)
+                    if not MATH_HINT.search(bare):
+                        continue
+                    if scripts:
+                        log.warning("papers_report: math typeset in the browser (math in an HTML output with scripts)")
+                        return False
+                    html_text = text
+                elif mime == "text/markdown":
+                    if not MATH_HINT.search(text):
+                        continue
+                    html_text = render(context, text)
+                else:
+                    html_text = html_lib.escape(text, quote=False)
+                slots.append(out)
+                fragments.append(html_text)
+        if not fragments:
+            resources["papers_math"] = {"styles": "", "cache": "", "count": 0}
+            return True
+        node = shutil.which("node")
+        if node is None:
+            log.warning("papers_report: math typeset in the browser (node not found on PATH)")
+            return False
+        try:
+            proc = subprocess.run([node, TYPESET], input=json.dumps({"fragments": fragments}), capture_output=True,
+                                  text=True, encoding="utf-8", timeout=TYPESET_TIMEOUT_S, cwd=ROOT)
+            if proc.returncode != 0:
+                lines = [l.strip() for l in proc.stderr.splitlines() if l.strip()]
+                raise RuntimeError(next((l for l in lines if "Error" in l), lines[0] if lines else f"exit {proc.returncode}"))
+            result = json.loads(proc.stdout)
+            typeset = result["fragments"]
+            if len(typeset) != len(fragments) or not all(isinstance(t, str) for t in typeset):
+                raise RuntimeError("fragment count mismatch")
+        except Exception as e:  # noqa: BLE001 — any failure: the runtime path still works
+            log.warning("papers_report: math typeset in the browser (typeset.mjs failed: %s)", str(e)[:300])
+            return False
+        errors = result.get("errors", [])
+        if errors:
+            shown = "; ".join(f"{e.get('message')} in {e.get('tex', '?')!r}" for e in errors[:5])
+            log.error("papers_report: ERROR: %d TeX error(s) in the report's math (shown in red as in the browser): %s",
+                      len(errors), shown)
+        for holder, html_text in zip(slots, typeset):
+            holder.setdefault("metadata", {})["papers_typeset_html"] = html_text
+        resources["papers_math"] = {"styles": result.get("styles", ""), "cache": result.get("cache", ""),
+                                    "count": sum(result.get("math", [])), "errors": len(errors)}
+        return True
 
     @staticmethod
     def pack_figures(nb):
