@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import sys
 
+import markupsafe
 from nbconvert.exporters import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 from traitlets import default
@@ -202,6 +203,7 @@ class CompactBundles(Preprocessor):
             if figures:
                 resources["papers_figures_gz"] = pack(json.dumps(figures, separators=(",", ":"), ensure_ascii=False))
                 resources["papers_figure_count"] = len(figures)
+        self.pack_css(resources)
         if not self.typeset_math(nb, resources):
             resources["papers_mathjax_gz"] = packed("mathjax/es5/tex-svg-full.js")
         return nb, resources
@@ -290,6 +292,31 @@ class CompactBundles(Preprocessor):
         resources["papers_math"] = {"styles": result.get("styles", ""), "cache": result.get("cache", ""),
                                     "count": sum(result.get("math", [])), "errors": len(errors)}
         return True
+
+    @staticmethod
+    def pack_css(resources):
+        """Packs JupyterLab's stylesheet (the lab template's static/index.css, 240 KB, and the light or dark
+        theme) into one gzip blob: the template's include_css then writes an empty <style id="papers-css-slot">
+        in its place, which the header script fills once unpacked, so the cascade order stays the same."""
+        include_css = resources.get("include_css")
+        if include_css is None or resources.get("papers_css_gz"):
+            return
+        theme = {"light": "static/theme-light.css", "dark": "static/theme-dark.css"}.get(resources.get("theme"))
+        names = ["static/index.css"] + ([theme] if theme else [])
+        try:
+            css = "".join(re.sub(r"^\s*<style[^>]*>|</style>\s*$", "", str(include_css(n))) for n in names)
+        except Exception:  # noqa: BLE001 — a template without these files: leave the styles inline
+            return
+        resources["papers_css_gz"] = pack(css)
+
+        def include_packed(name):
+            if name == names[0]:
+                return markupsafe.Markup('<style type="text/css" id="papers-css-slot"></style>')
+            if name in names:
+                return markupsafe.Markup("")
+            return include_css(name)
+
+        resources["include_css"] = include_packed
 
     @staticmethod
     def pack_figures(nb):
