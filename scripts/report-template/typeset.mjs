@@ -26,6 +26,16 @@ async function readStdin() {
   return Buffer.concat(chunks).toString("utf8");
 }
 
+// Attributes of MathJax's SVG that an inline <svg> in an HTML page does not use: the namespaces (the HTML
+// parser puts <svg> in the SVG namespace itself), focusable (old IE), and data-mml-node except where the
+// SVG stylesheet selects on it (merror, mtable, maction). About 100 KB on a report with 350 formulas.
+function slim(html) {
+  return html
+    .replace(/ xmlns(?::xlink)?="[^"]*"/g, "")
+    .replace(/ focusable="false"/g, "")
+    .replace(/ data-mml-node="(?!merror"|mtable"|maction")[^"]*"/g, "");
+}
+
 async function main() {
   const input = JSON.parse(await readStdin());
   const fragments = input.fragments;
@@ -70,7 +80,7 @@ async function main() {
     const frag = adaptor.getAttribute(node, "data-papers-frag");
     if (frag !== null && frag !== undefined && frag !== "") {
       const i = Number(frag);
-      out[i] = adaptor.innerHTML(node);
+      out[i] = slim(adaptor.innerHTML(node));
       math[i] = count(node, (n) => adaptor.kind(n) === "mjx-container");
       collectErrors(node, i);
     } else if (adaptor.getAttribute(node, "id") === "MJX-SVG-global-cache") {
