@@ -6,9 +6,14 @@
   * File > Save and Export Notebook As > HTML in the server that `npm run lab` starts
     (environment/jupyter_server_config.py points nbconvert's HTML exporter at the same template).
 
-The report is nbconvert's lab template without require.js. It carries, gzip-compressed, MathJax 3 (SVG output,
-so no font files) from the npm `mathjax` package and the smallest plotly.js bundle that draws its figures
-(see CompactBundles). Nothing in it points at the network.
+The report is nbconvert's lab template without require.js (scripts/report-template/offline/). CompactBundles
+makes it light: gzip-compressed, base64-encoded blobs for the smallest plotly.js bundle that draws its figures,
+all its figures' JSON (floats rounded to 6 significant digits) and JupyterLab's stylesheet, unpacked by the
+browser's DecompressionStream when the page opens; its math typeset at export time into SVG by MathJax 3 in
+Node (scripts/report-template/typeset.mjs), so it carries no MathJax runtime (the gzip-compressed MathJax 3
+runtime, SVG output, comes back only where typesetting at export time is not possible). Nothing in it points
+at the network. Quick-profile reports are 0.9–2.4 MB (3.1 MB for the one notebook that needs the full
+plotly.js bundle), were 2.0–4.1 MB.
 """
 import base64
 import gzip
@@ -179,7 +184,9 @@ class CompactBundles(Preprocessor):
       floats rounded to 6 significant digits, and all figures of the report go into one gzip-compressed blob
       (a JSON array); each figure's script then looks its figure up there once plotly.js and the blob are
       unpacked. A figure whose JSON does not parse stays inline, as it was.
-    * MathJax 3 (SVG output), gzip-compressed.
+    * CSS: JupyterLab's stylesheet (static/index.css and the theme, 256 KB) in one gzip blob (pack_css).
+    * Math: typeset at export time (typeset_math); only where that is not possible, the MathJax 3 runtime
+      (SVG output), gzip-compressed, as before.
     Everything packed is base64 text in a <script type="application/gzip;base64">, unpacked in the browser
     (DecompressionStream) when the page opens (scripts/report-template/offline/index.html.j2).
     The notebook given to the exporter is a copy: the live notebook is never changed.
