@@ -474,7 +474,7 @@ export async function inspectOfflineReport(browser, file, screenshot) {
       drawn: document.querySelectorAll(".papers-figure.js-plotly-plot .main-svg").length ? [...document.querySelectorAll(".papers-figure.js-plotly-plot")].length : 0,
       traces: document.querySelectorAll(".js-plotly-plot .main-svg .trace, .js-plotly-plot .main-svg .hm").length,
       math: document.querySelectorAll("mjx-container").length,
-      mathErrors: document.querySelectorAll("mjx-merror").length,
+      mathErrors: document.querySelectorAll("mjx-merror, g[data-mml-node=\"merror\"]").length,
       resultsTable: !!document.querySelector(".papers-results-summary"),
     }));
     if (screenshot) await page.screenshot({ path: screenshot, fullPage: false });
