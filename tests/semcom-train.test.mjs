@@ -37,7 +37,9 @@ test("committed data/10-semcom is complete, small and reproduces its held-out lo
   assert.ok(cfg.training.steps >= 800);
   const size = fs.statSync(path.join(dir, "deepsc.bin")).size + fs.statSync(path.join(dir, "dual.bin")).size;
   assert.ok(size < 3e6, `${size} bytes`);
-  await L.initBackend({});
+  // the committed weights were trained on wasm (config.json names the backend): their held-out loss is
+  // reproduced to 1e-4 there; other backends sum in another order (1.7e-4 on tensorflow)
+  await L.initBackend({ name: "wasm" });
   const m = await import(script);
   const data = m.buildData();
   assert.deepEqual(data.vocab, cfg.data.vocab);
