@@ -307,13 +307,22 @@ function budgetLines(data, full, quick) {
   return lines;
 }
 
+// The README is committed: where --json wrote its file is this machine's business, not the reader's.
+function publicArgv(argv) {
+  const out = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "--json") { out.push("--json FILE"); i++; } else out.push(argv[i]);
+  }
+  return out;
+}
+
 function markdown(data) {
   const full = data.profiles.find((p) => p.profile === "full");
   const quick = data.profiles.find((p) => p.profile === "quick");
   const m = data.machine;
   const lines = [
     `Machine: ${m.cpuModel}, ${m.cores} cores (shared with other work; 1-min load average ${data.load.start} at start, ${data.load.end} at end), ${m.memGiB} GiB, ${m.os}.  `,
-    `Run: ${data.date.slice(0, 10)}, Node ${m.node}, \`node scripts/bench-reports.mjs ${data.argv.join(" ")}\`` +
+    `Run: ${data.date.slice(0, 10)}, Node ${m.node}, \`node scripts/bench-reports.mjs ${publicArgv(data.argv).join(" ")}\`` +
       (data.options.only ? ` (notebooks ${data.options.only.join(", ")} only)` : " (the whole collection)") +
       `, --force, ${data.options.jobs} job(s); total ${fmtS(data.totalS)}.  `,
     `Backend line: ${data.backendLine ? `\`${data.backendLine}\`` : "not found"}  `,
