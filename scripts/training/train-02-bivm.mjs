@@ -2,9 +2,11 @@
 // Rebuilds data/02-bivm/weights.json for notebook 02 (BiVM).
 //
 // The training code lives in the notebook itself: this script executes notebooks/02-bivm.ipynb once
-// with BIVM_TRAIN=1, which makes its training cells train all six variants (teacher, BNN, XNOR-style,
-// ReActNet-style, BiVM-lite, BiVM-lite without mimicking) with the configuration written in the
-// notebook (TRAIN_CFG) and write the weights, BN statistics and loss curves. Usage:
+// with BIVM_TRAIN=1, which makes its training cells train all eight variants (teacher, BNN, XNOR-style,
+// ReActNet-style, BiVM-lite, BiVM-lite without mimicking, and the encoder-only / decoder-only binarized
+// ablation) with the configuration written in the notebook (TRAIN_CFG) and write the weights, BN
+// statistics and loss curves. Each run reseeds from the notebook seed and its key, so adding a variant
+// leaves the others' weights unchanged. Usage:
 //   node scripts/training/train-02-bivm.mjs [--out DIR]     (report of the training run goes to DIR)
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -17,10 +19,14 @@ const i = process.argv.indexOf("--out");
 const out = i > 0 ? process.argv[i + 1] : path.join(os.tmpdir(), "train-02-bivm");
 const file = path.join(ROOT, "data", "02-bivm", "weights.json");
 const before = fs.existsSync(file) ? fs.statSync(file).mtimeMs : 0;
+// the runner moved from scripts/ to scripts/runner/; accept either layout
+const runner = ["scripts/runner/run-notebooks.mjs", "scripts/run-notebooks.mjs"].find((p) =>
+  fs.existsSync(path.join(ROOT, p)),
+);
 const t0 = Date.now();
 const r = spawnSync(
   process.execPath,
-  ["scripts/run-notebooks.mjs", "--profile", "quick", "--only", "02", "--jobs", "1", "--timeout", "3600", "--out", out],
+  [runner, "--profile", "quick", "--only", "02", "--jobs", "1", "--timeout", "3600", "--out", out],
   { cwd: ROOT, env: { ...process.env, BIVM_TRAIN: "1" }, stdio: "inherit" },
 );
 if (!fs.existsSync(file) || fs.statSync(file).mtimeMs <= before) {
