@@ -1,4 +1,4 @@
-# Configuration of the Jupyter server that `npm run lab` starts (scripts/lab.mjs passes it with --config).
+# Configuration of the Jupyter server that `npm run lab` starts (scripts/tools/lab.mjs passes it with --config).
 # File > Save and Export Notebook As > Report (the exporter in environment/python/papers_report.py) writes
 # the same self-contained offline report as the runner; the stock HTML item uses the same template too,
 # but sanitizes when its dialog's "Sanitize HTML output" stays checked, which strips the plots.

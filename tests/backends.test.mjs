@@ -11,7 +11,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs";
 import * as L from "@papers/lib";
-import { runNotebooks } from "../scripts/run-notebooks.mjs";
+import { runNotebooks } from "../scripts/runner/run-notebooks.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const TOL = 1e-4;

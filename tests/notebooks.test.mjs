@@ -7,8 +7,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { listNotebooks, runNotebooks, runOne } from "../scripts/run-notebooks.mjs";
-import { formatNotebook } from "../scripts/nb.mjs";
+import { listNotebooks, runNotebooks, runOne } from "../scripts/runner/run-notebooks.mjs";
+import { formatNotebook } from "../scripts/tools/nb.mjs";
 import { validateResultsFile } from "@papers/lib";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -44,14 +44,14 @@ test("committed notebooks: nbformat 4.5, cell ids, tslab kernelspec, no outputs"
   }
 });
 
-test("committed notebooks: code cells are prettier-formatted (node scripts/nb.mjs format)", async () => {
+test("committed notebooks: code cells are prettier-formatted (node scripts/tools/nb.mjs format)", async () => {
   const stale = [];
   for (const file of committed) {
     const nb = JSON.parse(fs.readFileSync(path.join(ROOT, file), "utf8"));
     const changed = await formatNotebook(nb);
     if (changed.length) stale.push(`${file}: cells ${changed.join(", ")}`);
   }
-  assert.deepEqual(stale, [], "run `node scripts/nb.mjs format notebooks/*.ipynb`");
+  assert.deepEqual(stale, [], "run `node scripts/tools/nb.mjs format notebooks/*.ipynb`");
 });
 
 let firstRun = null;

@@ -1,4 +1,4 @@
-// Re-runs a short version of scripts/train-qwen-proxy.mjs into a temp dir and checks what it writes;
+// Re-runs a short version of scripts/training/train-09-qwen-proxy.mjs into a temp dir and checks what it writes;
 // also checks that the committed data/qwen-proxy/ is complete and loads.
 import test from "node:test";
 import assert from "node:assert/strict";
@@ -15,7 +15,7 @@ const { nn } = L;
 
 test("train-qwen-proxy --quick writes weights, config, loss curve and README", { timeout: 300_000 }, async () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "qwen-proxy-"));
-  execFileSync(process.execPath, [path.join(root, "scripts/train-qwen-proxy.mjs"), "--quick", "--quiet", "--out", out], { cwd: root, stdio: "pipe" });
+  execFileSync(process.execPath, [path.join(root, "scripts/training/train-09-qwen-proxy.mjs"), "--quick", "--quiet", "--out", out], { cwd: root, stdio: "pipe" });
   for (const f of ["weights.bin", "weights.json", "early.bin", "early.json", "config.json", "loss-curve.json", "README.md"]) {
     assert.ok(fs.existsSync(path.join(out, f)), `missing ${f}`);
   }

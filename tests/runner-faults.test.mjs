@@ -33,7 +33,7 @@ test("runner: each kind of failure is reported, the rest still run, exit code 1,
   const marker = `PAPERS_FAULT_TEST=${crypto.randomBytes(8).toString("hex")}`;
   const [key, value] = marker.split("=");
   try {
-    const r = spawnSync(process.execPath, [path.join(ROOT, "scripts", "run-notebooks.mjs"), "--dir", FIXTURES, "--profile", "quick", "--timeout", "60", "--jobs", "2", "--out", out, "--no-html"], {
+    const r = spawnSync(process.execPath, [path.join(ROOT, "scripts", "runner", "run-notebooks.mjs"), "--dir", FIXTURES, "--profile", "quick", "--timeout", "60", "--jobs", "2", "--out", out, "--no-html"], {
       cwd: ROOT,
       encoding: "utf8",
       env: { ...process.env, [key]: value },

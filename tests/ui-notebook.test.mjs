@@ -1,7 +1,7 @@
 // Real-client test: the notebooks opened and re-executed in JupyterLab 4 in a real browser, as a reader
 // meets them.
 //
-// Starts JupyterLab from the project's .venv/ exactly as `npm run lab` does (scripts/lab.mjs builds the
+// Starts JupyterLab from the project's .venv/ exactly as `npm run lab` does (scripts/tools/lab.mjs builds the
 // command, environment/jupyter_server_config.py configures it) on 127.0.0.1, a free port and a random
 // token, with the project-local tslab kernel; opens the tour and one paper notebook in headless Chromium
 // (playwright-core, /usr/bin/chromium) and, through JupyterLab's own menus, runs:

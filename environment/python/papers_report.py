@@ -1,16 +1,16 @@
 """The offline HTML report, one definition for every way of making it:
-  * the runner (scripts/execute_notebook.py), for `npm run reports` and the tests;
+  * the runner (scripts/runner/execute_notebook.py), for `npm run reports` and the tests;
   * JupyterLab's File > Save and Export Notebook As > Report, an nbconvert exporter that this folder
     registers (papers_report-1.0.dist-info/entry_points.txt; environment/setup.sh puts this folder on the
     .venv's path with a .pth file);
   * File > Save and Export Notebook As > HTML in the server that `npm run lab` starts
     (environment/jupyter_server_config.py points nbconvert's HTML exporter at the same template).
 
-The report is nbconvert's lab template without require.js (scripts/report-template/offline/). CompactBundles
+The report is nbconvert's lab template without require.js (scripts/runner/report-template/offline/). CompactBundles
 makes it light: gzip-compressed, base64-encoded blobs for the smallest plotly.js bundle that draws its figures,
 all its figures' JSON (floats rounded to 6 significant digits) and JupyterLab's stylesheet, unpacked by the
 browser's DecompressionStream when the page opens; its math typeset at export time into SVG by MathJax 3 in
-Node (scripts/report-template/typeset.mjs), so it carries no MathJax runtime (the gzip-compressed MathJax 3
+Node (scripts/runner/report-template/typeset.mjs), so it carries no MathJax runtime (the gzip-compressed MathJax 3
 runtime, SVG output, comes back only where typesetting at export time is not possible). Nothing in it points
 at the network. Quick-profile reports are 0.9–2.4 MB (3.1 MB for the one notebook that needs the full
 plotly.js bundle), were 2.0–4.1 MB.
@@ -34,7 +34,7 @@ from traitlets import default
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-TEMPLATE_DIR = os.path.join(ROOT, "scripts", "report-template")
+TEMPLATE_DIR = os.path.join(ROOT, "scripts", "runner", "report-template")
 
 
 PLOTLY_MARKER = "<!-- plotly.js inlined by @papers/lib -->"
@@ -159,7 +159,7 @@ def lookup_script(key, div_id, config, message):
 
 def report_log(log):
     """A logger whose warnings are seen: the exporter's when it has handlers (JupyterLab's server, nbconvert's
-    command line), else one that writes to stderr (the runner, scripts/execute_notebook.py)."""
+    command line), else one that writes to stderr (the runner, scripts/runner/execute_notebook.py)."""
     node = log
     while node is not None:  # a handler other than a NullHandler (traitlets' own logger has only that)
         if any(not isinstance(h, logging.NullHandler) for h in node.handlers):
@@ -188,7 +188,7 @@ class CompactBundles(Preprocessor):
     * Math: typeset at export time (typeset_math); only where that is not possible, the MathJax 3 runtime
       (SVG output), gzip-compressed, as before.
     Everything packed is base64 text in a <script type="application/gzip;base64">, unpacked in the browser
-    (DecompressionStream) when the page opens (scripts/report-template/offline/index.html.j2).
+    (DecompressionStream) when the page opens (scripts/runner/report-template/offline/index.html.j2).
     The notebook given to the exporter is a copy: the live notebook is never changed.
     """
 
@@ -216,7 +216,7 @@ class CompactBundles(Preprocessor):
         return nb, resources
 
     def typeset_math(self, nb, resources):
-        """Typesets the report's math at export time (scripts/report-template/typeset.mjs, one Node process
+        """Typesets the report's math at export time (scripts/runner/report-template/typeset.mjs, one Node process
         for the whole report), so the report carries SVG and no MathJax runtime. The math is wherever the
         MathJax runtime would look: Markdown cells, text/markdown and text/latex outputs, and text/html
         outputs (text in <pre>, code cells and streams, is skipped by MathJax either way). Each typeset

@@ -63,7 +63,7 @@ export interface ResultsFile {
   /** numTensors at each `show()` in this kernel session (re-running cells must not grow it). */
   numTensorsPerShow: number[];
   writtenAt: string;
-  /** Who wrote the file: the runner (`PAPERS_RUN_ID`, set by scripts/run-notebooks.mjs) or `interactive`. */
+  /** Who wrote the file: the runner (`PAPERS_RUN_ID`, set by scripts/runner/run-notebooks.mjs) or `interactive`. */
   run: string;
 }
 

@@ -19,10 +19,7 @@ const i = process.argv.indexOf("--out");
 const out = i > 0 ? process.argv[i + 1] : path.join(os.tmpdir(), "train-02-bivm");
 const file = path.join(ROOT, "data", "02-bivm", "weights.json");
 const before = fs.existsSync(file) ? fs.statSync(file).mtimeMs : 0;
-// the runner moved from scripts/ to scripts/runner/; accept either layout
-const runner = ["scripts/runner/run-notebooks.mjs", "scripts/run-notebooks.mjs"].find((p) =>
-  fs.existsSync(path.join(ROOT, p)),
-);
+const runner = "scripts/runner/run-notebooks.mjs";
 const t0 = Date.now();
 const r = spawnSync(
   process.execPath,

@@ -1,5 +1,5 @@
 // Helpers for the real-client UI test (tests/ui-notebook.test.mjs): start and stop JupyterLab from the
-// project's .venv/ exactly as `npm run lab` does (scripts/lab.mjs builds the command), and drive one
+// project's .venv/ exactly as `npm run lab` does (scripts/tools/lab.mjs builds the command), and drive one
 // notebook in headless Chromium through JupyterLab's own menus.
 //
 // The page is read through `window.jupyterapp` (the server runs with LabApp.expose_app_in_browser, as
@@ -13,7 +13,7 @@ import fs from "node:fs";
 import path from "node:path";
 import crypto from "node:crypto";
 import { spawn } from "node:child_process";
-import { ROOT, jupyterEnv, labArgs, freePort } from "../../scripts/lab.mjs";
+import { ROOT, jupyterEnv, labArgs, freePort } from "../../scripts/tools/lab.mjs";
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

@@ -2,7 +2,7 @@
  * `UnsortedSegmentSum` for tfjs-backend-wasm — the kernel behind the gradient of `tf.gather`
  * (embedding tables). A scatter-add over typed-array views of the WASM heap:
  * out[ids[i], :] += x[i, :]. Cost O(size(x)), against O(numSegments·size(x)) for the one-hot
- * matmul alternative (see scripts/bench.mjs, which measures both). Ids outside [0, numSegments)
+ * matmul alternative (see scripts/bench/kernels.mjs, which measures both). Ids outside [0, numSegments)
  * are dropped, as in TensorFlow.
  */
 import { KernelArgs, sizeOf, TensorInfo } from "./common";

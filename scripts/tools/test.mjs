@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // `npm test` (and .ci/run): strict type-check, then node's test runner over tests/*.test.mjs.
 // Notebook tests run in the quick profile. Pass file names to run a subset:
-//   node scripts/test.mjs tests/lib-core.test.mjs
+//   node scripts/tools/test.mjs tests/lib-core.test.mjs
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 process.chdir(ROOT);
 const run = (cmd, args, env = {}) => {
   console.log(`$ ${cmd} ${args.join(" ")}`);

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Train the "nano-Qwen" proxy model of notebook 09 (Qwen3 quantization) and write it to data/qwen-proxy/.
 //
-//   node scripts/train-qwen-proxy.mjs                 # the committed run (about 10–30 min on 2 shared cores)
-//   node scripts/train-qwen-proxy.mjs --quick --out /tmp/x   # a 12-step smoke run (tests)
+//   node scripts/training/train-09-qwen-proxy.mjs                 # the committed run (about 10–30 min on 2 shared cores)
+//   node scripts/training/train-09-qwen-proxy.mjs --quick --out /tmp/x   # a 12-step smoke run (tests)
 //   options: --out DIR  --steps N  --seed S  --batch B  --lr LR  --early-step K  --eval-every N  --quiet
 //            --positional learned|rope  --qk-norm | --no-qk-norm
 //
@@ -216,13 +216,13 @@ function readme(c, a) {
   const f = c.validation.final;
   return `# nano-Qwen — the proxy model of notebook 09 (Qwen3 quantization)
 
-Made by \`scripts/train-qwen-proxy.mjs\` (seed ${a.seed}, ${a.steps} steps × ${a.batch} windows of ${c.training.windowChars} chars,
+Made by \`scripts/training/train-09-qwen-proxy.mjs\` (seed ${a.seed}, ${a.steps} steps × ${a.batch} windows of ${c.training.windowChars} chars,
 ${c.training.tokens.toLocaleString("en-US")} training tokens, ${c.training.seconds.toFixed(0)} s on ${c.training.backend}).
 
 Rebuild (writes this folder; about 10–30 minutes on two CPU cores; deterministic for a given seed and backend):
 
     npm run setup            # once
-    nice -n 10 node scripts/train-qwen-proxy.mjs --out data/qwen-proxy --steps ${a.steps} --seed ${a.seed} --positional ${a.positional} ${a.qkNorm ? "--qk-norm" : "--no-qk-norm"}
+    nice -n 10 node scripts/training/train-09-qwen-proxy.mjs --out data/qwen-proxy --steps ${a.steps} --seed ${a.seed} --positional ${a.positional} ${a.qkNorm ? "--qk-norm" : "--no-qk-norm"}
 
 Model (\`@papers/lib\` \`nn\`): char-level Qwen-style decoder — vocabulary ${c.model.vocabSize} (characters seen ≥ 200 times in the
 training text, plus newline and UNK), d ${c.model.dModel}, ${c.model.nLayers} blocks, ${c.model.nHeads} heads × ${c.model.headDim}

@@ -2,10 +2,10 @@
 // The main job: execute every notebook headlessly on the tslab kernel (Jupyter's nbclient), write
 // the executed .ipynb, an offline HTML report and the results JSON per notebook, then index.html.
 //
-//   node scripts/run-notebooks.mjs [--profile quick|full] [--only 01,06] [--timeout SEC]
+//   node scripts/runner/run-notebooks.mjs [--profile quick|full] [--only 01,06] [--timeout SEC]
 //                                  [--jobs N] [--out DIR] [--no-html] [--dir FOLDER] [--force]
 // Notebooks whose inputs did not change since their last successful run under the same --out are reused
-// from the cache (scripts/run-cache.mjs); --force runs them all. The rest run longest first (last recorded
+// from the cache (scripts/runner/run-cache.mjs); --force runs them all. The rest run longest first (last recorded
 // times), --jobs at a time (default: the number of cores). --dir runs every .ipynb in another folder.
 //
 // A notebook fails when a cell fails, when it records no results, or when any recorded check fails.
@@ -18,7 +18,7 @@ import { fileURLToPath } from "node:url";
 import { sharedInputsHash, runKey, lookup, store, forget, readTimes, writeTimes } from "./run-cache.mjs";
 import { writeIndex, writeClaims } from "./report-index.mjs";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 // Written into every results file, so a results file always says which run made it.
 const RUN_ID = `runner ${new Date().toISOString()} pid ${process.pid}`;
 
@@ -84,7 +84,7 @@ export function runOne(nbPath, opts) {
     PYDEVD_DISABLE_FILE_VALIDATION: "1",
   };
   const args = [
-    path.join(ROOT, "scripts", "execute_notebook.py"),
+    path.join(ROOT, "scripts", "runner", "execute_notebook.py"),
     nbPath,
     path.join(opts.out, "executed", nbFile),
     path.join(opts.out, `${name}.html`),

@@ -2,10 +2,10 @@
 // Authoring helper: convert between a notebook (.ipynb, the canonical file) and a plain
 // "percent" text file (`// %%` code cells, `// %% [markdown]` cells whose lines start with `// `),
 // which is easier to write and review in an editor. Usage:
-//   node scripts/nb.mjs to-ipynb notes.ts notebooks/NN-name.ipynb
-//   node scripts/nb.mjs to-percent notebooks/NN-name.ipynb notes.ts
-//   node scripts/nb.mjs clean notebooks/*.ipynb      (strip outputs, ensure ids + tslab kernelspec)
-//   node scripts/nb.mjs format [--check] notebooks/*.ipynb   (prettier on every code cell)
+//   node scripts/tools/nb.mjs to-ipynb notes.ts notebooks/NN-name.ipynb
+//   node scripts/tools/nb.mjs to-percent notebooks/NN-name.ipynb notes.ts
+//   node scripts/tools/nb.mjs clean notebooks/*.ipynb      (strip outputs, ensure ids + tslab kernelspec)
+//   node scripts/tools/nb.mjs format [--check] notebooks/*.ipynb   (prettier on every code cell)
 import fs from "node:fs";
 import crypto from "node:crypto";
 
@@ -127,7 +127,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       const changed = await formatNotebook(nb);
       if (changed.length && check) {
         stale++;
-        console.error(`${f}: cells ${changed.join(", ")} are not formatted (run: node scripts/nb.mjs format ${f})`);
+        console.error(`${f}: cells ${changed.join(", ")} are not formatted (run: node scripts/tools/nb.mjs format ${f})`);
       } else if (changed.length) {
         write(f, nb);
         console.log(`${f}: formatted ${changed.length} cell(s)`);

@@ -2,9 +2,9 @@
 // Benchmark for notebook 09 (Qwen3 quantization): training throughput of the nano-Qwen proxy and
 // quantization wall time per method.
 //
-//   node scripts/bench-quant.mjs [--profile quick|full] [--train-steps N] [--json FILE]
+//   node scripts/bench/quant.mjs [--profile quick|full] [--train-steps N] [--json FILE]
 //
-// 1. Training: runs scripts/train-qwen-proxy.mjs for a few steps into a temp dir and reads the
+// 1. Training: runs scripts/training/train-09-qwen-proxy.mjs for a few steps into a temp dir and reads the
 //    tokens/s it records (same code path as the committed run).
 // 2. Quantization: the quantizers live in the notebook's cells, so the notebook's code cells are
 //    transpiled (TypeScript → ESM) and run under node with the chosen profile; every method's mean
@@ -16,7 +16,7 @@ import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
   const i = args.indexOf(name);
@@ -31,7 +31,7 @@ fs.mkdirSync(work, { recursive: true });
 // 1. training throughput
 const trainDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-qwen-"));
 const t0 = Date.now();
-execFileSync(process.execPath, [path.join(root, "scripts/train-qwen-proxy.mjs"), "--steps", String(trainSteps), "--early-step", String(trainSteps), "--eval-every", String(10 * trainSteps), "--eval-windows", "16", "--quiet", "--out", trainDir], { cwd: root, stdio: "inherit" });
+execFileSync(process.execPath, [path.join(root, "scripts/training/train-09-qwen-proxy.mjs"), "--steps", String(trainSteps), "--early-step", String(trainSteps), "--eval-every", String(10 * trainSteps), "--eval-windows", "16", "--quiet", "--out", trainDir], { cwd: root, stdio: "inherit" });
 const trainCfg = JSON.parse(fs.readFileSync(path.join(trainDir, "config.json"), "utf8"));
 fs.rmSync(trainDir, { recursive: true, force: true });
 const training = { steps: trainSteps, batch: trainCfg.training.batch, tokensPerSecond: trainCfg.training.tokensPerSecond, secondsPerStep: trainCfg.training.seconds / trainSteps, wallSeconds: (Date.now() - t0) / 1000 };

@@ -11,17 +11,17 @@
 // Each configuration runs in its own child process, one after another. Timings are the best of
 // several repetitions (the machine is shared); very slow cases are skipped by a time estimate.
 //
-//   node scripts/bench.mjs            full run (several minutes: cpu is slow)
-//   node scripts/bench.mjs --quick    smoke run: small sizes, one repetition
-//   node scripts/bench.mjs --readme   also write the table into README.md (bench:table markers)
-//   node scripts/bench.mjs --json F   also write the raw results as JSON to F
+//   node scripts/bench/kernels.mjs            full run (several minutes: cpu is slow)
+//   node scripts/bench/kernels.mjs --quick    smoke run: small sizes, one repetition
+//   node scripts/bench/kernels.mjs --readme   also write the table into README.md (bench:table markers)
+//   node scripts/bench/kernels.mjs --json F   also write the raw results as JSON to F
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const argv = process.argv.slice(2);
 const QUICK = argv.includes("--quick");
 const opt = (name) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // The reports budgets benchmark (issue 20, item 5) — a measurement, not a test.
 //
-//   node scripts/bench-reports.mjs [--profile full|quick|both] [--only 00,06] [--jobs N] [--timeout SEC]
+//   node scripts/bench/reports.mjs [--profile full|quick|both] [--only 00,06] [--jobs N] [--timeout SEC]
 //                                  [--readme] [--json FILE] [--keep]
-// For each profile it runs the main job's runner (scripts/run-notebooks.mjs) with --force into a fresh
+// For each profile it runs the main job's runner (scripts/runner/run-notebooks.mjs) with --force into a fresh
 // folder under test-artifacts/, timing the collection's wall (and CPU) time, then runs it once more with
 // nothing changed and counts what that second run re-executed (it should reuse everything from the cache).
 // Every HTML report is then opened in headless Chromium with the network blocked: its size, the time from
@@ -16,9 +16,9 @@ import os from "node:os";
 import path from "node:path";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { runNotebooks, listNotebooks } from "./run-notebooks.mjs";
+import { runNotebooks, listNotebooks } from "../runner/run-notebooks.mjs";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const README = path.join(ROOT, "README.md");
 const MARK_START = "<!-- bench:reports:start -->";
 const MARK_END = "<!-- bench:reports:end -->";
@@ -105,7 +105,7 @@ async function benchProfile(profile, opts, out) {
   t0 = performance.now();
   const again = await runNotebooks({ ...runOpts, force: false });
   const cachedWallS = (performance.now() - t0) / 1000;
-  // A row the runner took from the cache carries `cached: true` (scripts/run-cache.mjs lookup).
+  // A row the runner took from the cache carries `cached: true` (scripts/runner/run-cache.mjs lookup).
   const reexecuted = again.filter((r) => !r.cached).map((r) => r.notebook);
 
   return {
@@ -322,7 +322,7 @@ function markdown(data) {
   const m = data.machine;
   const lines = [
     `Machine: ${m.cpuModel}, ${m.cores} cores (shared with other work; 1-min load average ${data.load.start} at start, ${data.load.end} at end), ${m.memGiB} GiB, ${m.os}.  `,
-    `Run: ${data.date.slice(0, 10)}, Node ${m.node}, \`node scripts/bench-reports.mjs ${publicArgv(data.argv).join(" ")}\`` +
+    `Run: ${data.date.slice(0, 10)}, Node ${m.node}, \`node scripts/bench/reports.mjs ${publicArgv(data.argv).join(" ")}\`` +
       (data.options.only ? ` (notebooks ${data.options.only.join(", ")} only)` : " (the whole collection)") +
       `, --force, ${data.options.jobs} job(s); total ${fmtS(data.totalS)}.  `,
     `Backend line: ${data.backendLine ? `\`${data.backendLine}\`` : "not found"}  `,

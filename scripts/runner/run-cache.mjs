@@ -25,13 +25,13 @@ export function sharedInputsHash(root) {
   const files = [
     ...filesUnder(path.join(root, "lib", "dist")),
     ...filesUnder(path.join(root, "data")),
-    ...filesUnder(path.join(root, "scripts", "report-template")),
+    ...filesUnder(path.join(root, "scripts", "runner", "report-template")),
     ...filesUnder(path.join(root, "environment", "python")),
     path.join(root, "package-lock.json"),
     path.join(root, "environment", "requirements.txt"),
     path.join(root, "environment", "tslab-kernel.js"),
     path.join(root, "environment", "libtensorflow.txt"),
-    path.join(root, "scripts", "execute_notebook.py"),
+    path.join(root, "scripts", "runner", "execute_notebook.py"),
     // whether set-up could build the tensorflow backend decides which backend "auto" picks
     path.join(root, "node_modules", "tensorflow-tfjs-node", "lib", "napi-v8", "tfjs_binding.node"),
   ];

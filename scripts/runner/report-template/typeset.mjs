@@ -9,13 +9,13 @@
 // equation numbers (tags: 'ams') and \eqref links run across the whole report as they do in the browser,
 // and every SVG shares one global glyph cache ("cache", to be placed once in the page).
 //
-// Same TeX setup as the MathJax runtime the report otherwise carries (scripts/report-template/offline/
+// Same TeX setup as the MathJax runtime the report otherwise carries (scripts/runner/report-template/offline/
 // index.html.j2): $…$ and \(…\) inline, $$…$$ and \[…\] display, processEscapes, tags: 'ams', tex-full's
 // packages, SVG output with a global font cache. One difference, on purpose: the `noundefined` package is
 // left out, so an unknown macro is a TeX error (an merror node, listed in "errors") instead of red text.
 //
 // Uses the npm `mathjax` package's es5 components (input/tex-full, output/svg, adaptors/liteDOM).
-//   node scripts/report-template/typeset.mjs < in.json > out.json
+//   node scripts/runner/report-template/typeset.mjs < in.json > out.json
 import { createRequire } from "node:module";
 
 const require = createRequire(import.meta.url);
