@@ -324,6 +324,7 @@ async function exerciseNotebook(t, original, opts) {
     assert.ok(seen.traces > 0, `${stem}: exported report drew no plotly traces`);
     assert.ok(seen.math > 0 && seen.mathErrors === 0, `${stem}: exported report typeset ${seen.math} math elements (${seen.mathErrors} errors)`);
     assert.ok(seen.resultsTable, `${stem}: exported report has no results summary`);
+    assert.ok(seen.codeCells > 0 && seen.codeEmpty === 0, `${stem}: exported report shows ${seen.codeCells - seen.codeEmpty} of ${seen.codeCells} code cells' source`);
     t.diagnostic(`${stem}: checks ${r4.summary.passed}/${r4.summary.total} passed; numTensorsPerShow run-all ${a} → ${b}, re-run ${hist3[2]}; screenshot test-artifacts/ui/${stem}.png`);
   } catch (e) {
     await nbPage.screenshot(failedShot).catch(() => {});

@@ -184,6 +184,9 @@ class CompactBundles(Preprocessor):
       floats rounded to 6 significant digits, and all figures of the report go into one gzip-compressed blob
       (a JSON array); each figure's script then looks its figure up there once plotly.js and the blob are
       unpacked. A figure whose JSON does not parse stays inline, as it was.
+    * Code and math: the highlighted source of every code cell (pack_code) and the math typeset at export time
+      (typeset_math, pack_typeset) in one gzip blob of HTML fragments (a JSON array), filled into their
+      places when the page opens.
     * CSS: JupyterLab's stylesheet (static/index.css and the theme, 256 KB) in one gzip blob (pack_css).
     * Math: typeset at export time (typeset_math); only where that is not possible, the MathJax 3 runtime
       (SVG output), gzip-compressed, as before.
@@ -211,8 +214,15 @@ class CompactBundles(Preprocessor):
                 resources["papers_figures_gz"] = pack(json.dumps(figures, separators=(",", ":"), ensure_ascii=False))
                 resources["papers_figure_count"] = len(figures)
         self.pack_css(resources)
-        if not self.typeset_math(nb, resources):
+        blocks = []  # HTML moved into the report's packed-HTML blob, by index
+        self.pack_code(nb, resources, blocks)
+        if self.typeset_math(nb, resources):
+            self.pack_typeset(nb, resources, blocks)
+        else:
             resources["papers_mathjax_gz"] = packed("mathjax/es5/tex-svg-full.js")
+        if blocks:
+            resources["papers_html_gz"] = pack(json.dumps(blocks, separators=(",", ":"), ensure_ascii=False))
+            resources["papers_html_count"] = len(blocks)
         return nb, resources
 
     def typeset_math(self, nb, resources):
@@ -220,8 +230,8 @@ class CompactBundles(Preprocessor):
         for the whole report), so the report carries SVG and no MathJax runtime. The math is wherever the
         MathJax runtime would look: Markdown cells, text/markdown and text/latex outputs, and text/html
         outputs (text in <pre>, code cells and streams, is skipped by MathJax either way). Each typeset
-        fragment goes into the cell's or output's metadata ("papers_typeset_html"), which the template prints
-        in place of its own rendering. Returns False, with one line in the log, where anything stands in the
+        fragment goes into the cell's or output's metadata ("papers_typeset_html"; pack_typeset then moves it
+        into the packed fragments), shown in place of the template's own rendering. Returns False, with one line in the log, where anything stands in the
         way (sanitizing, no node, a failure, math in a figure or in an HTML output with scripts): the report
         then keeps the MathJax runtime and typesets in the browser as before."""
         log = report_log(getattr(self, "log", None))
@@ -324,6 +334,36 @@ class CompactBundles(Preprocessor):
             return include_css(name)
 
         resources["include_css"] = include_packed
+
+    def pack_code(self, nb, resources, blocks):
+        """Moves the highlighted HTML of every code cell's input into `blocks` (pygments' markup is 5-10x the
+        source and compresses about 10x): the cell's metadata keeps its index ("papers_code_key"), where the
+        template writes an empty editor that the header script fills. Left inline where the exporter has no
+        highlighter (another exporter) or when sanitizing."""
+        if resources.get("should_sanitize_html"):
+            return
+        env = getattr(self.parent, "environment", None)
+        filters = getattr(env, "filters", {}) if env is not None else {}
+        highlight, clean = filters.get("highlight_code"), filters.get("clean_html")
+        if highlight is None:
+            return
+        for cell in nb.cells:
+            if cell.cell_type != "code" or not cell.source:
+                continue
+            html = highlight(cell.source, metadata=cell.metadata)
+            cell.setdefault("metadata", {})["papers_code_key"] = len(blocks)
+            blocks.append(str(clean(html)) if clean else str(html))
+
+    @staticmethod
+    def pack_typeset(nb, resources, blocks):
+        """Moves the typeset fragments (their SVG paths are most of a math-heavy report's text) into `blocks`:
+        the holder's metadata keeps the index ("papers_typeset_key") in place of the HTML."""
+        for cell in nb.cells:
+            for holder in [cell, *cell.get("outputs", [])]:
+                meta = holder.get("metadata", {})
+                if "papers_typeset_html" in meta:
+                    meta["papers_typeset_key"] = len(blocks)
+                    blocks.append(meta.pop("papers_typeset_html"))
 
     @staticmethod
     def pack_figures(nb):

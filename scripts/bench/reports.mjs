@@ -16,6 +16,7 @@ import os from "node:os";
 import path from "node:path";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { openOffline } from "../runner/offline-page.mjs";
 import { runNotebooks, listNotebooks } from "../runner/run-notebooks.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -171,27 +172,28 @@ const FIRST_SEEN_SCRIPT = `(() => {
 
 /** Open one report offline and time it. Times are in-page performance.now(), i.e. from navigation start. */
 async function measureReport(browser, file) {
-  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-  const external = [];
-  const errors = [];
+  let opened;
   try {
-    await page.route("**/*", (route) => {
-      const url = route.request().url();
-      if (url.startsWith("file://") || url.startsWith("data:") || url.startsWith("blob:")) return route.continue();
-      external.push(url);
-      return route.abort();
-    });
-    page.on("pageerror", (e) => errors.push(String(e).slice(0, 300)));
-    await page.addInitScript(FIRST_SEEN_SCRIPT);
-    await page.goto("file://" + file, { waitUntil: "load", timeout: PAGE_TIMEOUT_MS });
+    opened = await openOffline(browser, file, { initScript: FIRST_SEEN_SCRIPT, timeout: PAGE_TIMEOUT_MS, errorChars: 300 });
+  } catch (e) {
+    return { error: String(e.message).split("\n")[0], external: e.offline?.external ?? [], errors: e.offline?.errors ?? [] };
+  }
+  const { page, external, errors } = opened;
+  try {
     // A report without figures carries no plotly bundle; waiting for a plot there would only time out.
     const hasPlots = await page.evaluate(() => !!document.getElementById("papers-plotly-gz"));
     if (hasPlots) await page.waitForFunction(() => "plot" in window.__benchFirstSeen, null, { timeout: PAGE_TIMEOUT_MS }).catch(() => {});
-    // MathJax's startup promise settles once the first typeset is done, whether or not there was math.
-    await page
-      .waitForFunction(() => window.MathJax?.startup?.promise, null, { timeout: PAGE_TIMEOUT_MS })
-      .then(() => page.evaluate(() => window.MathJax.startup.promise.then(() => true)))
-      .catch(() => {});
+    // Math typeset at export time arrives with the packed HTML fragments, shown once they are filled in (the
+    // page is visible again). Only a report that fell back to the MathJax runtime typesets in the page: then
+    // MathJax's startup promise settles after the first typeset. (Waiting for MathJax on a page without it
+    // used to cost the whole timeout per report.)
+    await page.waitForFunction(() => document.documentElement.style.visibility !== "hidden", null, { timeout: PAGE_TIMEOUT_MS }).catch(() => {});
+    if (await page.evaluate(() => !!document.getElementById("papers-mathjax-gz"))) {
+      await page
+        .waitForFunction(() => window.MathJax?.startup?.promise, null, { timeout: PAGE_TIMEOUT_MS })
+        .then(() => page.evaluate(() => window.MathJax.startup.promise.then(() => true)))
+        .catch(() => {});
+    }
     const seen = await page.evaluate(() => ({
       ...window.__benchFirstSeen,
       resultsTable: !!document.querySelector(".papers-results-summary"),

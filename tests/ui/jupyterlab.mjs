@@ -13,6 +13,7 @@ import fs from "node:fs";
 import path from "node:path";
 import crypto from "node:crypto";
 import { spawn } from "node:child_process";
+import { openOffline } from "../../scripts/runner/offline-page.mjs";
 import { ROOT, jupyterEnv, labArgs, freePort } from "../../scripts/tools/lab.mjs";
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -455,21 +456,15 @@ export class LabPage {
  * it shows: drawn plotly figures and their data traces, typeset math, page errors, blocked requests.
  */
 export async function inspectOfflineReport(browser, file, screenshot) {
-  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-  const external = [];
-  const errors = [];
+  const { page, external, errors } = await openOffline(browser, file, { waitUntil: "domcontentloaded" });
   try {
-    await page.route("**/*", (route) => {
-      const url = route.request().url();
-      if (url.startsWith("file://") || url.startsWith("data:") || url.startsWith("blob:")) return route.continue();
-      external.push(url);
-      return route.abort();
-    });
-    page.on("pageerror", (e) => errors.push(String(e).slice(0, 500)));
-    await page.goto("file://" + path.resolve(file), { waitUntil: "domcontentloaded", timeout: 180_000 });
     await page.waitForSelector(".js-plotly-plot .main-svg", { timeout: 60_000 }).catch(() => {});
     await page.waitForSelector("mjx-container svg", { timeout: 60_000 }).catch(() => {});
+    // The code cells' source arrives packed: wait until the page has filled every editor.
+    await page.waitForFunction(() => document.documentElement.style.visibility !== "hidden", null, { timeout: 60_000 }).catch(() => {});
     const shown = await page.evaluate(() => ({
+      codeCells: document.querySelectorAll(".jp-CodeCell .jp-InputArea-editor").length,
+      codeEmpty: [...document.querySelectorAll(".jp-CodeCell .jp-InputArea-editor .cm-editor")].filter((el) => !el.textContent.trim()).length,
       figures: document.querySelectorAll(".papers-figure").length,
       drawn: document.querySelectorAll(".papers-figure.js-plotly-plot .main-svg").length ? [...document.querySelectorAll(".papers-figure.js-plotly-plot")].length : 0,
       traces: document.querySelectorAll(".js-plotly-plot .main-svg .trace, .js-plotly-plot .main-svg .hm").length,
