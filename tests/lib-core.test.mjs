@@ -7,16 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import * as L from "@papers/lib";
-
-const quietly = (fn) => {
-  const write = process.stdout.write;
-  process.stdout.write = () => true;
-  try {
-    return fn();
-  } finally {
-    process.stdout.write = write;
-  }
-};
+import { quietly } from "./helpers.mjs";
 
 test("backend: auto picks a working backend and says so in one line", async () => {
   const info = await L.initBackend();
@@ -129,7 +120,9 @@ test("profile: quick/full from PAPERS_PROFILE, unknown names fail", () => {
   assert.equal(L.byProfile({ quick: 1, full: 2 }), 2);
   process.env.PAPERS_PROFILE = "medium";
   assert.throws(() => L.profile(), /Unknown profile 'medium' in PAPERS_PROFILE: expected one of quick, full/);
-  process.env.PAPERS_PROFILE = saved;
+  // Assigning undefined would store the string "undefined" (process.env holds strings only).
+  if (saved === undefined) delete process.env.PAPERS_PROFILE;
+  else process.env.PAPERS_PROFILE = saved;
 });
 
 test("progress: validates input and prints sparse plain lines outside a kernel", () => {

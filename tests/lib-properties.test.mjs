@@ -10,6 +10,7 @@ import path from "node:path";
 import fc from "fast-check";
 import * as tf from "@tensorflow/tfjs";
 import * as L from "@papers/lib";
+import { quietly } from "./helpers.mjs";
 
 const SEED = 42;
 const RUNS = 60;
@@ -29,15 +30,6 @@ const restoreEnv = (key, saved) => {
   else process.env[key] = saved;
 };
 
-const quietly = (fn) => {
-  const write = process.stdout.write;
-  process.stdout.write = () => true;
-  try {
-    return fn();
-  } finally {
-    process.stdout.write = write;
-  }
-};
 
 /** `thunk` must throw an Error (not a TypeError/RangeError) whose message starts with `fn:`. */
 function rejects(fn, thunk) {
