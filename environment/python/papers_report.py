@@ -8,12 +8,12 @@
 
 The report is nbconvert's lab template without require.js (scripts/runner/report-template/offline/). CompactBundles
 makes it light: gzip-compressed, base64-encoded blobs for the smallest plotly.js bundle that draws its figures,
-all its figures' JSON (floats rounded to 6 significant digits) and JupyterLab's stylesheet, unpacked by the
+all its figures' JSON (floats rounded to 6 significant digits), the code cells' highlighted source with the
+typeset math (HTML fragments) and JupyterLab's stylesheet, unpacked by the
 browser's DecompressionStream when the page opens; its math typeset at export time into SVG by MathJax 3 in
 Node (scripts/runner/report-template/typeset.mjs), so it carries no MathJax runtime (the gzip-compressed MathJax 3
 runtime, SVG output, comes back only where typesetting at export time is not possible). Nothing in it points
-at the network. Quick-profile reports are 0.9–2.4 MB (3.1 MB for the one notebook that needs the full
-plotly.js bundle), were 2.0–4.1 MB.
+at the network. Reports are 0.8–2.4 MB (the README's bench:reports table), were 7.5–11 MB.
 """
 import base64
 import gzip
@@ -231,8 +231,8 @@ class CompactBundles(Preprocessor):
         MathJax runtime would look: Markdown cells, text/markdown and text/latex outputs, and text/html
         outputs (text in <pre>, code cells and streams, is skipped by MathJax either way). Each typeset
         fragment goes into the cell's or output's metadata ("papers_typeset_html"; pack_typeset then moves it
-        into the packed fragments), shown in place of the template's own rendering. Returns False, with one line in the log, where anything stands in the
-        way (sanitizing, no node, a failure, math in a figure or in an HTML output with scripts): the report
+        into the packed fragments), shown in place of the template's own rendering. Returns False, with one
+        line in the log, where anything stands in the way (sanitizing, no node, a failure, math in a figure or in an HTML output with scripts): the report
         then keeps the MathJax runtime and typesets in the browser as before."""
         log = report_log(getattr(self, "log", None))
         if resources.get("should_sanitize_html"):

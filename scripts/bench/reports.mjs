@@ -16,7 +16,7 @@ import os from "node:os";
 import path from "node:path";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { openOffline } from "../runner/offline-page.mjs";
+import { openOffline, CHROMIUM_ARGS } from "../runner/offline-page.mjs";
 import { runNotebooks, listNotebooks } from "../runner/run-notebooks.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -24,7 +24,6 @@ const README = path.join(ROOT, "README.md");
 const MARK_START = "<!-- bench:reports:start -->";
 const MARK_END = "<!-- bench:reports:end -->";
 const CHROMIUM = process.env.PAPERS_CHROMIUM ?? process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"];
 // The budgets of issue 20.
 const BUDGET = { fullMin: 20, quickMin: 6, reportMB: 2.5 };
 // How long a report may take to draw before we call it "not drawn" (a broken report should not hang the run).

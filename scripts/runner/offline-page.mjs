@@ -4,6 +4,8 @@
 import path from "node:path";
 
 const LOCAL = ["file://", "data:", "blob:"];
+// Headless Chromium as both run it: no sandbox (root in containers), and none of its own network traffic.
+export const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"];
 
 /**
  * @param {import("playwright-core").Browser} browser

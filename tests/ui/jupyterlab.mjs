@@ -13,7 +13,7 @@ import fs from "node:fs";
 import path from "node:path";
 import crypto from "node:crypto";
 import { spawn } from "node:child_process";
-import { openOffline } from "../../scripts/runner/offline-page.mjs";
+import { openOffline, CHROMIUM_ARGS } from "../../scripts/runner/offline-page.mjs";
 import { ROOT, jupyterEnv, labArgs, freePort } from "../../scripts/tools/lab.mjs";
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -157,7 +157,7 @@ export async function startLabServer({ python, stateDir, env = {}, startTimeoutM
   throw lastError;
 }
 
-export const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"];
+export { CHROMIUM_ARGS };
 
 /**
  * In-page instrumentation of the open notebook, installed once: per cell id, the status of its
